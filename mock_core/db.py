@@ -1,0 +1,29 @@
+"""SQLAlchemy engines for the mocks: in-memory SQLite shared by all threads, a file, or any URL."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import StaticPool
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """`None` or `sqlite://` -> one in-memory database shared by every thread of this app."""
+    if not url or url in ("sqlite://", "sqlite:///:memory:"):
+        engine = create_engine(
+            "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
+    elif url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL") if url and url.startswith("sqlite:///") else None
+            cursor.close()
+
+    return engine

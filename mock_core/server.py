@@ -1,0 +1,143 @@
+"""Run a mock as a real threaded HTTP(S) server: in a background thread for tests, or in the foreground.
+
+HTTPS uses a certificate for localhost/127.0.0.1 issued by a throw-away CA (trustme) unless a
+certificate and key are given; the CA's PEM is written to a file that clients can trust.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import ssl
+import tempfile
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code="-", size="-") -> None:  # the journal records requests instead
+        if os.environ.get("MOCK_ACCESS_LOG"):
+            super().log_request(code, size)
+
+
+class ServerThread:
+    """A threaded werkzeug server for one WSGI app. `port=0` picks a free port.
+
+    >>> server = ServerThread(app, tls=True).start()
+    >>> server.url, server.ca_path
+    """
+
+    def __init__(
+        self,
+        app,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        tls: bool = True,
+        cert_file: str | None = None,
+        key_file: str | None = None,
+        cert_dir: str | None = None,
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.tls = tls
+        self.ca_path: str | None = None
+        self.cert_file = cert_file
+        context = None
+        if tls:
+            context = self._tls_context(cert_file, key_file, cert_dir)
+        self._server = make_server(
+            host, port, app, threaded=True, ssl_context=context, request_handler=_QuietHandler
+        )
+        self.port = self._server.server_port
+        self._thread: threading.Thread | None = None
+
+    def _tls_context(self, cert_file, key_file, cert_dir) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        if cert_file:
+            if not key_file:
+                raise ValueError("--tls-cert needs --tls-key")
+            context.load_cert_chain(cert_file, key_file)
+            self.ca_path = cert_file
+            return context
+        import trustme
+
+        ca = trustme.CA()
+        leaf = ca.issue_cert("localhost", "127.0.0.1", "::1")
+        leaf.configure_cert(context)
+        directory = Path(cert_dir or tempfile.mkdtemp(prefix="mock-tls-"))
+        directory.mkdir(parents=True, exist_ok=True)
+        self.ca_path = str(directory / "ca.pem")
+        ca.cert_pem.write_to_path(self.ca_path)
+        return context
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.tls else "http"
+        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0") and self.tls else self.host
+        return f"{scheme}://{host}:{self.port}"
+
+    def start(self) -> ServerThread:
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"mock:{self.port}",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def serve_forever(self) -> None:
+        """Serve in the foreground until SIGINT/SIGTERM."""
+
+        def _stop(signum, frame):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, _stop)
+        try:
+            self._server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._server.server_close()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class _RedirectAdapter(HTTPAdapter):
+    """Sends requests for some hosts to another base URL (e.g. login.salesforce.com -> the mock)."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__()
+        self.target = urlsplit(target)
+
+    def send(self, request, *args, **kwargs):
+        parts = urlsplit(request.url)
+        request.url = urlunsplit((self.target.scheme, self.target.netloc, parts.path, parts.query, ""))
+        return super().send(request, *args, **kwargs)
+
+
+def routed_session(server_url: str, ca_path: str | None, hosts: list[str]) -> requests.Session:
+    """A `requests.Session` that trusts the mock's CA and sends the given hosts' requests to it."""
+    session = requests.Session()
+    if ca_path:
+        session.verify = ca_path
+    for host in hosts:
+        session.mount(f"https://{host}/", _RedirectAdapter(server_url))
+    return session
+
+
+def quiet_werkzeug() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)

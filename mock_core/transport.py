@@ -1,0 +1,181 @@
+"""In-process HTTP: hand `requests` calls for chosen hosts straight to a WSGI app (no socket, no port).
+
+`WSGITransport(app)` is a `requests` adapter. `make_session(routes)` returns a `requests.Session`
+with it mounted for the given `https://host` prefixes. `Interceptor(routes)` goes further for code
+that builds its own sessions (simple-salesforce does): while active, *every* `requests.Session`
+sends requests for those hosts to the app; all other hosts are untouched.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+
+from mock_core.errors import DroppedConnection
+
+
+class WSGITransport(BaseAdapter):
+    """A `requests` adapter that calls a WSGI application directly."""
+
+    def __init__(self, app) -> None:
+        super().__init__()
+        self.app = app
+
+    def send(self, request: requests.PreparedRequest, stream=False, timeout=None, verify=True, cert=None,
+             proxies=None) -> requests.Response:
+        parts = urlsplit(request.url)
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        elif not isinstance(body, bytes):  # a file-like or generator body
+            body = b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in body)
+        scheme = parts.scheme or "https"
+        port = parts.port or (443 if scheme == "https" else 80)
+        environ = {
+            "REQUEST_METHOD": request.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": _unquote_path(parts.path or "/"),
+            "RAW_URI": parts.path + (f"?{parts.query}" if parts.query else ""),
+            "QUERY_STRING": parts.query,
+            "SERVER_NAME": parts.hostname or "localhost",
+            "SERVER_PORT": str(port),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": parts.netloc,
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": scheme,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": io.StringIO(),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "CONTENT_LENGTH": str(len(body)),
+        }
+        for name, value in request.headers.items():
+            key = name.upper().replace("-", "_")
+            if key == "CONTENT_TYPE":
+                environ["CONTENT_TYPE"] = value
+            elif key != "CONTENT_LENGTH":
+                environ[f"HTTP_{key}"] = value
+        captured: dict = {}
+
+        def start_response(status, headers, exc_info=None):
+            captured["status"] = status
+            captured["headers"] = headers
+            return lambda data: None
+
+        try:
+            result = self.app(environ, start_response)
+            try:
+                content = b"".join(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        except DroppedConnection as exc:
+            raise requests.exceptions.ConnectionError(
+                f"Connection aborted: {exc}", request=request
+            ) from exc
+
+        response = requests.Response()
+        response.status_code = int(captured["status"].split(" ", 1)[0])
+        response.reason = captured["status"].split(" ", 1)[1] if " " in captured["status"] else ""
+        response.headers = CaseInsensitiveDict(captured["headers"])
+        response.raw = io.BytesIO(content)
+        response._content = content
+        response._content_consumed = True
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.url = request.url
+        response.request = request
+        response.connection = self
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def _unquote_path(path: str) -> str:
+    # WSGI carries PATH_INFO decoded as latin-1 text of the UTF-8 bytes.
+    from urllib.parse import unquote_to_bytes
+
+    return unquote_to_bytes(path).decode("latin-1")
+
+
+Routes = Mapping[str, object]  # "https://host[:port]" prefix -> WSGI app
+
+
+def make_session(routes: Routes, base: requests.Session | None = None) -> requests.Session:
+    """A session whose requests to the given URL prefixes go in-process to their apps."""
+    session = base or requests.Session()
+    for prefix, app in routes.items():
+        session.mount(prefix.rstrip("/") + "/", WSGITransport(app))
+    return session
+
+
+class Interceptor:
+    """While active, route every `requests.Session` call for the given prefixes into the apps.
+
+    Patches `requests.Session.get_adapter` (one patch for all active interceptors, undone when the
+    last one stops). Routes may be added while active (e.g. an org's instance host).
+    """
+
+    _lock = threading.RLock()
+    _active: list[Interceptor] = []
+    _original = None
+
+    def __init__(self, routes: Routes | None = None) -> None:
+        self.routes: dict[str, WSGITransport] = {}
+        for prefix, app in (routes or {}).items():
+            self.add(prefix, app)
+
+    def add(self, prefix: str, app) -> None:
+        self.routes[prefix.rstrip("/").lower()] = WSGITransport(app)
+
+    def adapter_for(self, url: str) -> WSGITransport | None:
+        lowered = url.lower()
+        for prefix, adapter in self.routes.items():
+            if lowered == prefix or lowered.startswith(prefix + "/") or lowered.startswith(prefix + "?"):
+                return adapter
+        return None
+
+    def start(self) -> Interceptor:
+        cls = type(self)
+        with cls._lock:
+            if not cls._active:
+                cls._original = requests.Session.get_adapter
+                original = cls._original
+
+                def get_adapter(session, url):
+                    for interceptor in reversed(cls._active):
+                        adapter = interceptor.adapter_for(url)
+                        if adapter is not None:
+                            return adapter
+                    return original(session, url)
+
+                requests.Session.get_adapter = get_adapter  # type: ignore[method-assign]
+            cls._active.append(self)
+        return self
+
+    def stop(self) -> None:
+        cls = type(self)
+        with cls._lock:
+            if self in cls._active:
+                cls._active.remove(self)
+            if not cls._active and cls._original is not None:
+                requests.Session.get_adapter = cls._original  # type: ignore[method-assign]
+                cls._original = None
+
+    def __enter__(self) -> Interceptor:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def hosts(*names: str) -> Iterable[str]:
+    return [f"https://{n}" for n in names]
