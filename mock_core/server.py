@@ -116,26 +116,37 @@ class ServerThread:
         self.stop()
 
 
-class _RedirectAdapter(HTTPAdapter):
-    """Sends requests for some hosts to another base URL (e.g. login.salesforce.com -> the mock)."""
+class _MockServerAdapter(HTTPAdapter):
+    """Sends requests to the mock server, trusting its CA; optionally rewrites the host first
+    (e.g. login.salesforce.com -> the mock).
 
-    def __init__(self, target: str) -> None:
+    The CA is pinned here rather than on `Session.verify`, because requests lets the
+    REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE environment variables override a session's `verify`.
+    """
+
+    def __init__(self, target: str | None, ca_path: str | None) -> None:
         super().__init__()
-        self.target = urlsplit(target)
+        self.target = urlsplit(target) if target else None
+        self.ca_path = ca_path
 
     def send(self, request, *args, **kwargs):
-        parts = urlsplit(request.url)
-        request.url = urlunsplit((self.target.scheme, self.target.netloc, parts.path, parts.query, ""))
+        if self.target is not None:
+            parts = urlsplit(request.url)
+            request.url = urlunsplit((self.target.scheme, self.target.netloc, parts.path, parts.query, ""))
+        if self.ca_path and kwargs.get("verify") is not False:
+            kwargs["verify"] = self.ca_path
         return super().send(request, *args, **kwargs)
 
 
-def routed_session(server_url: str, ca_path: str | None, hosts: list[str]) -> requests.Session:
-    """A `requests.Session` that trusts the mock's CA and sends the given hosts' requests to it."""
+def routed_session(server_url: str, ca_path: str | None, hosts: list[str] = ()) -> requests.Session:
+    """A `requests.Session` that trusts the mock's CA and also sends the given hosts' requests to it."""
     session = requests.Session()
-    if ca_path:
-        session.verify = ca_path
+    base = server_url.rstrip("/")
+    session.mount(f"{base}/", _MockServerAdapter(None, ca_path))
+    if "://localhost:" in base:  # the certificate also covers 127.0.0.1
+        session.mount(base.replace("://localhost:", "://127.0.0.1:") + "/", _MockServerAdapter(None, ca_path))
     for host in hosts:
-        session.mount(f"https://{host}/", _RedirectAdapter(server_url))
+        session.mount(f"https://{host}/", _MockServerAdapter(base, ca_path))
     return session
 
 

@@ -7,6 +7,8 @@ share state.
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import time
 from datetime import timedelta
 from typing import Any
@@ -144,12 +146,8 @@ class DropMiddleware:
                 body.close()
             sock = environ.get("werkzeug.socket")
             if sock is not None:
-                import socket
-
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             raise DroppedConnection("connection dropped by an injected fault")
         status, headers, exc_info = captured[0]
         start_response(status, headers, exc_info)
