@@ -1,0 +1,639 @@
+"""SOQL for the Salesforce org emulator: parse the query text with lark, compile it to SQLAlchemy.
+
+One entry point, `compile_soql(text, objects, now=..., tz=...)`. It returns a `CompiledQuery` whose
+WHERE / ORDER BY / LIMIT / OFFSET are SQLAlchemy expressions over the columns the store hands in
+(`ObjectInfo` / `FieldInfo`), so the database does the filtering and sorting — a million Tasks stay
+fast as long as the store indexes what the sync filters on (OwnerId, SystemModstamp, Id).
+
+The subset is what a Task sync sends (reference/salesforce-rest-api.md §2.10-2.11):
+SELECT field list or COUNT(); FROM one object; WHERE with AND / OR / NOT and parentheses,
+= != <> < <= > >= IN, NOT IN, LIKE, null, booleans, numbers, quoted strings with SOQL escapes,
+unquoted date and dateTime values and relative date literals (TODAY, LAST_N_DAYS:n, ...);
+ORDER BY with ASC / DESC and NULLS FIRST / LAST; LIMIT; OFFSET. Anything else is refused the way
+Salesforce refuses it: an error code plus the message with Salesforce's caret block, never a
+Python exception. Soft-deleted rows are the caller's business (query hides them, queryAll does not).
+
+Behaviour notes (each is a Salesforce fact or a decision recorded for the rule catalogue):
+- SF-SOQL-1 keywords, object and field names are case-insensitive; results use canonical names.
+- SF-SOQL-2 string comparisons (=, !=, <, >, IN, LIKE) are case-insensitive, as for every
+  non-unique-case-sensitive field [DOC sforce_api_calls_soql_select_comparisonoperators].
+  Both sides go through the database's lower(), so SQLite folds ASCII only; PostgreSQL folds Unicode.
+- SF-SOQL-3 ids compare by their 18-character form; 15-character literals are accepted.
+- SF-SOQL-4 decided: two-valued logic. A null field makes a comparison false, except `!=` and
+  `NOT IN`, which are true for nulls (Salesforce treats null as a value); NOT inverts exactly.
+  Boolean `= null` means `= false` [DOC sforce_api_calls_soql_null].
+- SF-SOQL-5 AND and OR cannot be mixed without parentheses (Salesforce: "unexpected token: 'OR'").
+- SF-SOQL-6 relative date literals are day ranges in the org/user time zone (see `_date_range`).
+- SF-SOQL-7 decided: the caret block echoes the error's row cut to four tokens either side, as
+  seen in real error bodies (`CreatedById,OCE__ActualCap__c,TPI_Product__c,Name,OCE__JobId__c`).
+- SF-SOQL-8 default order: ASC puts nulls first, DESC puts nulls last [DOC ..._soql_select_orderby];
+  text sorts case-insensitively. Picklists sort alphabetically here (Salesforce uses the
+  picklist's defined order — not emulated).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from sqlalchemy import and_, false, func, literal, not_, or_, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from mock_core.clock import parse_instant
+from mock_salesforce.ids import to18
+
+__all__ = ["CompiledQuery", "FieldInfo", "ObjectInfo", "SoqlError", "compile_soql"]
+
+# --------------------------------------------------------------------------------------------------
+# Public types
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    name: str  # canonical API name, e.g. "ActivityDate"
+    type: str  # id, reference, string, textarea, picklist, combobox, date, datetime, boolean, int, double
+    column: Any  # SQLAlchemy column (or expression) holding the value
+    filterable: bool = True  # long text areas (Task.Description) can't be filtered ...
+    sortable: bool = True  # ... or sorted in Salesforce
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    name: str  # canonical, e.g. "Task"
+    fields: dict[str, FieldInfo]  # keyed by lower-cased name
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    object: ObjectInfo
+    fields: list[FieldInfo]  # selected fields in SELECT order; empty when count_only
+    count_only: bool  # SELECT COUNT() FROM ...
+    where: ColumnElement | None
+    order_by: list
+    limit: int | None
+    offset: int | None
+
+
+class SoqlError(Exception):
+    """A query Salesforce would refuse: HTTP 400 with `errorCode` and Salesforce's message."""
+
+    status = 400
+
+    def __init__(self, error_code: str, message: str) -> None:
+        super().__init__(f"{error_code}: {message}")
+        self.error_code = error_code
+        self.message = message
+
+
+# --------------------------------------------------------------------------------------------------
+# Grammar. LALR with lark's contextual lexer; built once per process (the parser holds no state).
+
+_GRAMMAR = r"""
+query: _SELECT select_list _FROM NAME where_clause? order_clause? limit_clause? offset_clause?
+select_list: count_all | NAME ("," NAME)*
+count_all: _COUNT "(" ")"
+where_clause: _WHERE cond
+?cond: unary | and_chain | or_chain
+and_chain: unary (_AND unary)+
+or_chain: unary (_OR unary)+
+?unary: not_expr | "(" cond ")" | comparison
+not_expr: _NOT unary
+comparison: NAME OP value                             -> cmp
+          | NAME LIKE value                           -> like
+          | NAME IN "(" value ("," value)* ")"        -> in_list
+          | NAME _NOT IN "(" value ("," value)* ")"   -> not_in_list
+value: STRING | NUMBER | DATETIME | DATE | TRUE | FALSE | NULL | DATE_N | NAME
+order_clause: _ORDER _BY order_item ("," order_item)*
+order_item: NAME (ASC | DESC)? (_NULLS (FIRST | LAST))?
+limit_clause: _LIMIT NUMBER
+offset_clause: _OFFSET NUMBER
+
+_SELECT: "select"i
+_FROM: "from"i
+_COUNT: "count"i
+_WHERE: "where"i
+_AND: "and"i
+_OR: "or"i
+_NOT: "not"i
+LIKE: "like"i
+IN: "in"i
+TRUE: "true"i
+FALSE: "false"i
+NULL: "null"i
+_ORDER: "order"i
+_BY: "by"i
+ASC: "asc"i
+DESC: "desc"i
+_NULLS: "nulls"i
+FIRST: "first"i
+LAST: "last"i
+_LIMIT: "limit"i
+_OFFSET: "offset"i
+NAME: /[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*/i
+STRING: /'(?:[^'\\]|\\.)*'/s
+DATETIME.4: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})/i
+DATE.3: /\d{4}-\d{2}-\d{2}/
+DATE_N.2: /[a-z_0-9]+:[+-]?\d+/i
+NUMBER: /[+-]?(\d+(\.\d*)?|\.\d+)/
+OP: /!=|<>|<=|>=|=|<|>/
+%import common.WS
+%ignore WS
+"""
+
+_PARSER = Lark(_GRAMMAR, start="query", parser="lalr", maybe_placeholders=False)
+
+# --------------------------------------------------------------------------------------------------
+# Salesforce's messages
+
+_NO_SUCH_COLUMN = (
+    "No such column '{field}' on entity '{entity}'. If you are attempting to use a custom field, be sure "
+    "to append the '__c' after the custom field name. Please reference your WSDL or the describe call "
+    "for the appropriate names."
+)
+_NOT_SUPPORTED = (
+    "sObject type '{name}' is not supported. If you are attempting to use a custom object, be sure to "
+    "append the '__c' after the entity name. Please reference your WSDL or the describe call for the "
+    "appropriate names."
+)
+_BAD_RELATIONSHIP = (
+    "Didn't understand relationship '{name}' in field path. If you are attempting to use a custom "
+    "relationship, be sure to append the '__r' after the custom relationship name. Please reference "
+    "your WSDL or the describe call for the appropriate names."
+)
+_WRONG_TYPE = "value of filter criterion for field '{field}' must be of type {type} and {quotes}"
+_SOAP_TYPE = {
+    "id": "id", "reference": "id", "string": "string", "textarea": "string", "picklist": "string",
+    "combobox": "string", "date": "date", "datetime": "dateTime", "boolean": "boolean",
+    "int": "integer", "double": "double",
+}  # fmt: skip
+_TEXT_TYPES = frozenset({"string", "textarea", "picklist", "combobox"})
+_ID_TYPES = frozenset({"id", "reference"})
+_MAX_OFFSET = 2000  # "Maximum SOQL offset allowed is 2000" [DOC sforce_api_calls_soql_select_offset]
+_WINDOW_TOKENS = 4  # SF-SOQL-7
+
+_ESCAPES = {
+    "n": "\n", "N": "\n", "r": "\r", "R": "\r", "t": "\t", "T": "\t", "b": "\b", "B": "\b",
+    "f": "\f", "F": "\f", '"': '"', "'": "'", "\\": "\\",
+}  # fmt: skip
+_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.S)
+
+
+# --------------------------------------------------------------------------------------------------
+# Entry point
+
+
+def compile_soql(
+    text: str, objects: dict[str, ObjectInfo], *, now: datetime, tz: str = "UTC"
+) -> CompiledQuery:
+    """Parse `text` and compile it against `objects` (keyed by lower-cased object name).
+
+    `now` is the injected clock's aware instant; `tz` is the org/user time zone used for relative
+    date literals. Raises `SoqlError` for every query Salesforce would refuse.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    try:
+        tree = _PARSER.parse(text)
+    except UnexpectedInput as exc:
+        raise _syntax_error(text, exc) from None
+    return _Compiler(text, objects, now, tz).query(tree)
+
+
+# --------------------------------------------------------------------------------------------------
+# Error rendering
+
+
+def _caret_block(text: str, line: int, column: int) -> str:
+    """Salesforce's positional prefix: the row (cut around the error), a caret, `ERROR at Row:C`."""
+    rows = text.split("\n")
+    row = rows[line - 1] if 0 < line <= len(rows) else ""
+    col0 = column - 1
+    spans = _token_spans(row)
+    at = next((i for i, (start, _end) in enumerate(spans) if start >= col0), len(spans))
+    if at < len(spans) and spans[at][0] != col0:
+        # The position is inside a token (or the row could not be tokenised that far).
+        at = next((i for i, (start, end) in enumerate(spans) if start <= col0 < end), at)
+    first = max(0, at - _WINDOW_TOKENS)
+    last = min(len(spans) - 1, at + _WINDOW_TOKENS)
+    start = min(spans[first][0], col0) if spans else col0
+    end = max(spans[last][1], col0) if spans else col0
+    snippet = row[start:end]
+    return f"\n{snippet}\n{' ' * (col0 - start)}^\nERROR at Row:{line}:Column:{column}\n"
+
+
+def _token_spans(row: str) -> list[tuple[int, int]]:
+    """(start, end) of each token on one row, using the grammar's own lexer; stops at a bad char."""
+    spans: list[tuple[int, int]] = []
+    try:
+        for tok in _PARSER.lex(row):
+            spans.append((tok.start_pos, tok.end_pos))
+    except UnexpectedInput as exc:
+        pos = getattr(exc, "pos_in_stream", None)
+        if pos is not None and pos < len(row):
+            spans.append((pos, pos + 1))
+    return spans
+
+
+def _positional(code: str, text: str, message: str, tok: Token) -> SoqlError:
+    return SoqlError(code, _caret_block(text, tok.line or 1, tok.column or 1) + message)
+
+
+def _syntax_error(text: str, exc: UnexpectedInput) -> SoqlError:
+    """MALFORMED_QUERY in Salesforce's words: unexpected token / no viable alternative."""
+    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
+        tok = exc.token
+        return SoqlError(
+            "MALFORMED_QUERY",
+            _caret_block(text, tok.line, tok.column) + f"unexpected token: '{tok.value}'",
+        )
+    if isinstance(exc, UnexpectedCharacters):
+        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "<EOF>"
+        return SoqlError(
+            "MALFORMED_QUERY",
+            _caret_block(text, exc.line, exc.column) + f"no viable alternative at character '{char}'",
+        )
+    if isinstance(exc, UnexpectedToken | UnexpectedEOF):
+        # End of input: point just after the last non-blank character.
+        stripped = text.rstrip()
+        line = stripped.count("\n") + 1
+        column = len(stripped.rsplit("\n", 1)[-1]) + 1
+        return SoqlError("MALFORMED_QUERY", _caret_block(text, line, column) + "unexpected token: '<EOF>'")
+    return SoqlError("MALFORMED_QUERY", str(exc))  # pragma: no cover - lark has no other kinds
+
+
+# --------------------------------------------------------------------------------------------------
+# Values
+
+
+@dataclass(frozen=True)
+class _Range:
+    """A relative date literal: the inclusive local dates [first, last]."""
+
+    first: date
+    last: date
+
+
+# SF-SOQL-6: ranges begin at 00:00:00 in the user's/org's time zone. Boundaries per the date
+# literal table of sforce_api_calls_soql_select_dateformats.htm ("Date Formats and Date Literals"):
+#   LAST_N_DAYS:n  "starts with the current day and continues for the past n days"; it includes the
+#                  current day, so LAST_N_DAYS:1 is yesterday and today -> [today-n, today].
+#   NEXT_N_DAYS:n  "starts 00:00:00 of the next day and continues for the next n days" — today is not
+#                  included -> [today+1, today+n].
+#   LAST_90_DAYS / NEXT_90_DAYS are the n=90 cases; N_DAYS_AGO:n is the single day today-n.
+#   Weeks start on Sunday (the en_US locale; Salesforce takes the first day from the user's locale).
+def _date_range(name: str, n: int | None, today: date) -> _Range | None:
+    key = name.upper()
+    if n is None:
+        single = {"YESTERDAY": -1, "TODAY": 0, "TOMORROW": 1}
+        if key in single:
+            day = today + timedelta(days=single[key])
+            return _Range(day, day)
+        if key == "LAST_90_DAYS":
+            return _Range(today - timedelta(days=90), today)
+        if key == "NEXT_90_DAYS":
+            return _Range(today + timedelta(days=1), today + timedelta(days=90))
+        week_start = today - timedelta(days=(today.weekday() + 1) % 7)
+        weeks = {"LAST_WEEK": -1, "THIS_WEEK": 0, "NEXT_WEEK": 1}
+        if key in weeks:
+            first = week_start + timedelta(weeks=weeks[key])
+            return _Range(first, first + timedelta(days=6))
+        months = {"LAST_MONTH": -1, "THIS_MONTH": 0, "NEXT_MONTH": 1}
+        if key in months:
+            index = today.year * 12 + today.month - 1 + months[key]
+            first = date(index // 12, index % 12 + 1, 1)
+            after = date((index + 1) // 12, (index + 1) % 12 + 1, 1)
+            return _Range(first, after - timedelta(days=1))
+        years = {"LAST_YEAR": -1, "THIS_YEAR": 0, "NEXT_YEAR": 1}
+        if key in years:
+            year = today.year + years[key]
+            return _Range(date(year, 1, 1), date(year, 12, 31))
+        return None
+    if key == "LAST_N_DAYS":
+        return _Range(today - timedelta(days=n), today)
+    if key == "NEXT_N_DAYS":
+        return _Range(today + timedelta(days=1), today + timedelta(days=n))
+    if key == "N_DAYS_AGO":
+        day = today - timedelta(days=n)
+        return _Range(day, day)
+    return None
+
+
+def _decode_string(raw: str, *, like: bool) -> str | None:
+    """Undo SOQL escapes [DOC sforce_api_calls_soql_select_quotedstringescapes].
+
+    For LIKE the result is a SQL LIKE pattern with `\\` as escape character (`\\%` and `\\_` are
+    literal, `%` and `_` wildcards). Returns None for an escape Salesforce rejects.
+    """
+    body = raw[1:-1]
+    out: list[str] = []
+    pos = 0
+    for match in _ESCAPE_RE.finditer(body):
+        plain = body[pos : match.start()]
+        out.append(_like_escape(plain, wildcards=True) if like else plain)
+        pos = match.end()
+        seq = match.group(1)
+        if seq in _ESCAPES:
+            char = _ESCAPES[seq]
+            out.append(_like_escape(char, wildcards=False) if like else char)
+        elif len(seq) == 5 and seq[0] == "u":
+            char = chr(int(seq[1:], 16))
+            out.append(_like_escape(char, wildcards=False) if like else char)
+        elif like and seq in ("%", "_"):
+            out.append("\\" + seq)  # LIKE only: a literal percent sign / underscore
+        else:
+            return None
+    rest = body[pos:]
+    out.append(_like_escape(rest, wildcards=True) if like else rest)
+    return "".join(out)
+
+
+def _like_escape(text: str, *, wildcards: bool) -> str:
+    text = text.replace("\\", "\\\\")
+    if not wildcards:
+        text = text.replace("%", "\\%").replace("_", "\\_")
+    return text
+
+
+def _is_nullable(column: Any) -> bool:
+    """False only when the column is declared NOT NULL (lets us skip null handling / NULLS clauses)."""
+    expr = column.__clause_element__() if hasattr(column, "__clause_element__") else column
+    return getattr(expr, "nullable", True) is not False
+
+
+# --------------------------------------------------------------------------------------------------
+# Compiler
+
+
+class _Compiler:
+    def __init__(self, text: str, objects: dict[str, ObjectInfo], now: datetime, tz: str) -> None:
+        self.text = text
+        self.objects = objects
+        self.now = now
+        self.zone = ZoneInfo(tz)
+        self.today = now.astimezone(self.zone).date()
+        self.obj: ObjectInfo | None = None
+
+    # -- errors ---------------------------------------------------------------------------------
+    def fail(self, code: str, message: str, tok: Token) -> NoReturn:
+        raise _positional(code, self.text, message, tok)
+
+    # -- query ----------------------------------------------------------------------------------
+    def query(self, tree: Tree) -> CompiledQuery:
+        select_list, obj_tok, *clauses = tree.children
+        obj = self.objects.get(str(obj_tok).lower())
+        if obj is None:
+            self.fail("INVALID_TYPE", _NOT_SUPPORTED.format(name=obj_tok), obj_tok)
+        self.obj = obj
+
+        count_only = isinstance(select_list.children[0], Tree)
+        fields: list[FieldInfo] = []
+        if not count_only:
+            seen: set[str] = set()
+            for tok in select_list.children:
+                info = self.field(tok)
+                if info.name in seen:
+                    self.fail("MALFORMED_QUERY", f"duplicate field selected: {info.name}", tok)
+                seen.add(info.name)
+                fields.append(info)
+
+        where = None
+        order_by: list = []
+        limit = offset = None
+        for clause in clauses:
+            kind = clause.data
+            if kind == "where_clause":
+                where = self.cond(clause.children[0], negate=False)
+            elif kind == "order_clause":
+                order_by = [clause_ for item in clause.children for clause_ in self.order_item(item)]
+            elif kind == "limit_clause":
+                limit = self.count(clause.children[0])
+            elif kind == "offset_clause":
+                offset = self.count(clause.children[0])
+                if offset > _MAX_OFFSET:
+                    raise SoqlError(
+                        "NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {_MAX_OFFSET}"
+                    )
+        return CompiledQuery(obj, fields, count_only, where, order_by, limit, offset)
+
+    def count(self, tok: Token) -> int:
+        if not re.fullmatch(r"\d+", tok):
+            self.fail("MALFORMED_QUERY", f"unexpected token: '{tok}'", tok)
+        return int(tok)
+
+    def field(self, tok: Token) -> FieldInfo:
+        assert self.obj is not None
+        name = str(tok)
+        if "." in name:
+            head, rest = name.split(".", 1)
+            if head.lower() != self.obj.name.lower() or "." in rest:
+                self.fail("INVALID_FIELD", _BAD_RELATIONSHIP.format(name=head), tok)
+            name = rest  # `Task.Subject` on Task is the plain field
+        info = self.obj.fields.get(name.lower())
+        if info is None:
+            self.fail("INVALID_FIELD", _NO_SUCH_COLUMN.format(field=name, entity=self.obj.name), tok)
+        return info
+
+    # -- ORDER BY -------------------------------------------------------------------------------
+    def order_item(self, item: Tree) -> list:
+        name_tok, *mods = item.children
+        info = self.field(name_tok)
+        if not info.sortable:
+            self.fail("INVALID_FIELD", f"field '{info.name}' can not be sorted in a query call", name_tok)
+        kinds = {m.type for m in mods}
+        descending = "DESC" in kinds
+        # SF-SOQL-8: nulls first unless DESC; explicit NULLS FIRST/LAST wins.
+        nulls_first = "FIRST" in kinds or ("LAST" not in kinds and not descending)
+        expr = func.lower(info.column) if info.type in _TEXT_TYPES else info.column
+        clause = expr.desc() if descending else expr.asc()
+        if _is_nullable(info.column):
+            clause = clause.nulls_first() if nulls_first else clause.nulls_last()
+        return [clause]
+
+    # -- WHERE ----------------------------------------------------------------------------------
+    def cond(self, node: Tree, *, negate: bool) -> ColumnElement:
+        """Compile a condition; with `negate`, its exact two-valued negation (SF-SOQL-4)."""
+        kind = node.data
+        if kind == "not_expr":
+            return self.cond(node.children[0], negate=not negate)
+        if kind in ("and_chain", "or_chain"):
+            parts = [self.cond(child, negate=negate) for child in node.children]
+            conjunction = (kind == "and_chain") != negate  # De Morgan
+            return and_(*parts) if conjunction else or_(*parts)
+        name_tok = node.children[0]
+        info = self.field(name_tok)
+        if not info.filterable:
+            self.fail("INVALID_FIELD", f"field '{info.name}' can not be filtered in query call", name_tok)
+        values = [child.children[0] for child in node.children[1:] if isinstance(child, Tree)]
+        if kind == "cmp":
+            op = str(node.children[1])
+            op = "!=" if op == "<>" else op
+            return self.compare(info, op, values[0], negate=negate)
+        if kind == "like":
+            return self.like(info, name_tok, values[0], negate=negate)
+        # IN (...) is an OR of equalities; NOT IN (...) the negation of that (true for nulls).
+        parts = [self.compare(info, "=", value, negate=False) for value in values]
+        positive = kind == "in_list"
+        if positive != negate:
+            return or_(*parts)
+        return self.compare_in_negated(info, parts, values)
+
+    def compare_in_negated(self, info: FieldInfo, parts: list, values: list[Token]) -> ColumnElement:
+        has_null = any(v.type == "NULL" for v in values)
+        body = not_(or_(*parts))
+        if _is_nullable(info.column) and not has_null:
+            return or_(body, info.column.is_(None))
+        return body
+
+    def like(self, info: FieldInfo, name_tok: Token, tok: Token, *, negate: bool) -> ColumnElement:
+        if info.type not in _TEXT_TYPES:
+            self.fail("INVALID_QUERY_FILTER_OPERATOR", f"invalid operator on {_SOAP_TYPE[info.type]} field",
+                      name_tok)  # fmt: skip
+        if tok.type != "STRING":
+            self.wrong_type(info, tok)
+        pattern = _decode_string(tok, like=True)
+        if pattern is None:
+            self.bad_escape(tok, like=True)
+        positive = func.lower(info.column).like(func.lower(literal(pattern)), escape="\\")
+        return self.two_valued(info, positive, null_true=False, negate=negate)
+
+    def compare(self, info: FieldInfo, op: str, tok: Token, *, negate: bool) -> ColumnElement:
+        col = info.column
+        if tok.type == "NULL":
+            if info.type == "boolean":  # `= null` is `= false` on a checkbox [DOC soql_null]
+                return self.compare_bool(col, op, False, tok, info, negate=negate)
+            if op == "=":
+                return col.is_not(None) if negate else col.is_(None)
+            if op == "!=":
+                return col.is_(None) if negate else col.is_not(None)
+            return true() if negate else false()  # ordering against null matches nothing
+        if info.type == "boolean":
+            if tok.type not in ("TRUE", "FALSE"):
+                self.wrong_type(info, tok)
+            return self.compare_bool(col, op, tok.type == "TRUE", tok, info, negate=negate)
+        if info.type in ("date", "datetime") and tok.type in ("NAME", "DATE_N"):
+            return self.compare_range(info, op, self.date_literal(tok), negate=negate)
+        value, expr = self.bind(info, tok)
+        positive = _OPS[op](expr, value)
+        return self.two_valued(info, positive, null_true=op == "!=", negate=negate)
+
+    def compare_bool(self, col, op, value: bool, tok: Token, info: FieldInfo, *, negate: bool):
+        if op not in ("=", "!="):
+            self.fail("INVALID_QUERY_FILTER_OPERATOR", "invalid operator on boolean field", tok)
+        wanted = value if op == "=" else not value
+        if negate:
+            wanted = not wanted
+        if not _is_nullable(col):
+            return col == wanted  # noqa: E712 - SQL comparison, not Python truthiness
+        # A null checkbox reads as false.
+        return col == True if wanted else or_(col == False, col.is_(None))  # noqa: E712
+
+    def compare_range(self, info: FieldInfo, op: str, rng: _Range, *, negate: bool) -> ColumnElement:
+        col = info.column
+        if info.type == "date":
+            lo, hi_excl = rng.first, rng.last + timedelta(days=1)
+        else:  # the local-midnight boundaries as naive UTC instants (the store's convention)
+            lo, hi_excl = self.utc_midnight(rng.first), self.utc_midnight(rng.last + timedelta(days=1))
+        positive = {
+            "=": and_(col >= lo, col < hi_excl),
+            "!=": or_(col < lo, col >= hi_excl),
+            "<": col < lo,
+            "<=": col < hi_excl,
+            ">": col >= hi_excl,
+            ">=": col >= lo,
+        }[op]
+        return self.two_valued(info, positive, null_true=op == "!=", negate=negate)
+
+    def utc_midnight(self, day: date) -> datetime:
+        local = datetime.combine(day, time(0), tzinfo=self.zone)
+        return local.astimezone(UTC).replace(tzinfo=None)
+
+    def two_valued(self, info: FieldInfo, positive, *, null_true: bool, negate: bool) -> ColumnElement:
+        """SF-SOQL-4: make `positive` (NULL when the column is null) two-valued, then maybe negate."""
+        nullable = _is_nullable(info.column)
+        if not negate:
+            return or_(positive, info.column.is_(None)) if (null_true and nullable) else positive
+        if null_true or not nullable:
+            return not_(positive)  # NULL stays NULL -> excluded, as wanted
+        return or_(not_(positive), info.column.is_(None))
+
+    # -- literal binding ------------------------------------------------------------------------
+    def bind(self, info: FieldInfo, tok: Token) -> tuple[Any, Any]:
+        """(bound value, column expression) for a comparison of `info` against literal `tok`."""
+        kind = info.type
+        if kind in _TEXT_TYPES:
+            if tok.type != "STRING":
+                self.wrong_type(info, tok)
+            value = _decode_string(tok, like=False)
+            if value is None:
+                self.bad_escape(tok)
+            return func.lower(literal(value)), func.lower(info.column)
+        if kind in _ID_TYPES:
+            if tok.type != "STRING":
+                self.wrong_type(info, tok)
+            raw = _decode_string(tok, like=False)
+            try:
+                return to18(raw or ""), info.column
+            except ValueError:
+                self.fail("MALFORMED_QUERY", f"invalid ID field: {raw}", tok)
+        if kind in ("int", "double"):
+            if tok.type != "NUMBER":
+                self.wrong_type(info, tok)
+            number = float(tok)
+            return (int(number) if kind == "int" and number.is_integer() else number), info.column
+        if kind == "date":
+            if tok.type != "DATE":
+                self.wrong_type(info, tok)
+            try:
+                return date.fromisoformat(str(tok)), info.column
+            except ValueError:
+                self.fail("MALFORMED_QUERY", f"Invalid date: {tok}", tok)
+        if kind == "datetime":
+            if tok.type != "DATETIME":
+                self.wrong_type(info, tok)
+            try:
+                return parse_instant(str(tok)).replace(tzinfo=None), info.column
+            except ValueError:
+                self.fail("MALFORMED_QUERY", f"Invalid dateTime: {tok}", tok)
+        raise SoqlError("INVALID_FIELD", f"field '{info.name}' has unsupported type {kind}")
+
+    def date_literal(self, tok: Token) -> _Range:
+        name, _, count = str(tok).partition(":")
+        n = int(count) if count else None
+        rng = _date_range(name, n, self.today) if n is None or n >= 0 else None
+        if rng is None:
+            self.fail("MALFORMED_QUERY", f"unexpected token: '{tok}'", tok)
+        return rng
+
+    def wrong_type(self, info: FieldInfo, tok: Token) -> NoReturn:
+        soap = _SOAP_TYPE[info.type]
+        quotes = "should be enclosed in quotes" if soap in ("id", "string") else (
+            "should not be enclosed in quotes")  # fmt: skip
+        self.fail("INVALID_FIELD", _WRONG_TYPE.format(field=info.name, type=soap, quotes=quotes), tok)
+
+    def bad_escape(self, tok: Token, *, like: bool = False) -> NoReturn:
+        allowed = set(_ESCAPES) | ({"%", "_"} if like else set())
+        bad = next(
+            (m.group(0) for m in _ESCAPE_RE.finditer(tok[1:-1])
+             if m.group(1) not in allowed and not (len(m.group(1)) == 5 and m.group(1)[0] == "u")),
+            "\\",
+        )  # fmt: skip
+        self.fail(
+            "MALFORMED_QUERY",
+            f"Invalid string literal '{tok}'. Illegal character sequence '{bad}' in string literal.",
+            tok,
+        )
+
+
+_OPS = {
+    "=": lambda col, v: col == v,
+    "!=": lambda col, v: col != v,
+    "<": lambda col, v: col < v,
+    "<=": lambda col, v: col <= v,
+    ">": lambda col, v: col > v,
+    ">=": lambda col, v: col >= v,
+}
