@@ -1,0 +1,1 @@
+"""HTTP only: the `/api/v1` blueprint and the server-rendered pages."""

@@ -1,0 +1,277 @@
+"""Server-rendered pages: login, Settings (R1.1 task-sync switch, Salesforce connection, R5.1a subject
+template) and the Command Center (R6.1, R6.2). Forms post and redirect (PRG); errors are flashed."""
+
+from __future__ import annotations
+
+import secrets
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from mock_sia.errors import SiaError
+from mock_sia.store import TASK_PRIORITIES, TASK_TYPES, UserInfo
+from mock_sia.template import DYNAMIC_FIELDS
+
+
+def _svc():
+    from mock_sia.app import get_sia
+
+    return get_sia(current_app)
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("sia_pages.command_center")
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = _svc().store.user_by_id(session.get("uid", ""))
+        if user is None:
+            session.pop("uid", None)
+            return redirect(url_for("sia_pages.login", next=request.full_path.rstrip("?")))
+        g.sia_principal = f"page:{user.id}"
+        g.page_user = user
+        return view(user, *args, **kwargs)
+
+    return wrapper
+
+
+def _form_task(form) -> dict:
+    """A task body from the Add/Edit form: empty inputs mean 'no value'."""
+    data: dict = {}
+    for key in ("name", "type", "priority", "status", "details", "due_date"):
+        if key in form:
+            value = form.get(key, "")
+            data[key] = value if value != "" or key == "name" else None
+    if "details" in data and data["details"] is not None:
+        data["details"] = data["details"].replace("\r\n", "\n")
+    return data
+
+
+def pages_blueprint() -> Blueprint:
+    bp = Blueprint("sia_pages", __name__)
+
+    @bp.app_context_processor
+    def _globals() -> dict:
+        return {"csrf_token": csrf_token, "current_user": g.get("page_user")}
+
+    @bp.before_request
+    def _check_csrf() -> Response | None:
+        if request.method == "POST":
+            sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+            expected = session.get("csrf", "")
+            if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
+                flash("The form had expired; please try again.", "error")
+                return redirect(request.referrer if request.referrer and _same_site(request.referrer)
+                                else url_for("sia_pages.login"))
+        return None
+
+    def _same_site(url: str) -> bool:
+        return urlsplit(url).netloc in ("", request.host)
+
+    @bp.get("/")
+    def index():
+        return redirect(url_for("sia_pages.command_center"))
+
+    # -- login ---------------------------------------------------------------------------------------
+    @bp.route("/login", methods=["GET", "POST"])
+    def login():
+        if request.method == "GET":
+            return render_template("login.html", next=request.args.get("next", ""))
+        svc = _svc()
+        token = request.form.get("api_token", "").strip()
+        email = request.form.get("email", "").strip()
+        password = request.form.get("password", "")
+        user: UserInfo | None = None
+        if token:
+            user = svc.store.user_by_token(token)
+        elif email:
+            candidate = svc.store.user_by_email(email)
+            if candidate is not None and secrets.compare_digest(
+                password.encode(), str(current_app.config["PAGE_PASSWORD"]).encode()
+            ):
+                user = candidate
+        if user is None:
+            flash("Unknown e-mail and password, or unknown API token.", "error")
+            return redirect(url_for("sia_pages.login", next=request.form.get("next", "")))
+        session.clear()
+        session["uid"] = user.id
+        csrf_token()
+        return redirect(_safe_next(request.form.get("next")))
+
+    @bp.post("/logout")
+    def logout():
+        session.clear()
+        flash("Signed out.", "info")
+        return redirect(url_for("sia_pages.login"))
+
+    # -- settings ------------------------------------------------------------------------------------
+    @bp.get("/settings")
+    @login_required
+    def settings(user: UserInfo):
+        store = _svc().store
+        return render_template(
+            "settings.html",
+            user=user,
+            task_sync=store.get_task_sync(user),
+            salesforce=store.get_salesforce(user),
+            template=store.get_subject_template(),
+            fields=DYNAMIC_FIELDS,
+        )
+
+    @bp.post("/settings/salesforce")
+    @login_required
+    def settings_salesforce(user: UserInfo):
+        data = {key: request.form.get(key, "") for key in ("instance_url", "username", "password",
+                                                          "security_token", "salesforce_user_id")}
+        data["salesforce_user_id"] = data["salesforce_user_id"].strip() or None
+        try:
+            _svc().store.connect_salesforce(user, data)
+            flash("Salesforce is connected.", "info")
+        except SiaError as exc:
+            flash(_message(exc), "error")
+        return redirect(url_for("sia_pages.settings"))
+
+    @bp.post("/settings/salesforce/disconnect")
+    @login_required
+    def settings_disconnect(user: UserInfo):
+        _svc().store.disconnect_salesforce(user)
+        flash("Salesforce is disconnected; task sync is off.", "info")
+        return redirect(url_for("sia_pages.settings"))
+
+    @bp.post("/settings/task_sync")
+    @login_required
+    def settings_task_sync(user: UserInfo):
+        """R1.1: the 'Sync tasks/reminders to Salesforce tasks' checkbox takes effect on Save."""
+        enabled = request.form.get("enabled") in ("on", "true", "1")
+        try:
+            _svc().store.set_task_sync(user, enabled)
+            flash("Task sync is on." if enabled else "Task sync is off.", "info")
+        except SiaError as exc:
+            flash(_message(exc), "error")
+        return redirect(url_for("sia_pages.settings"))
+
+    @bp.post("/settings/subject_template")
+    @login_required
+    def settings_template(user: UserInfo):
+        """R5.1a: admins only; an unknown field is rejected with a message on the page."""
+        if not user.is_admin:
+            abort(403)
+        template = request.form.get("template", "").replace("\r\n", "\n")
+        try:
+            if request.form.get("restore_default"):
+                _svc().store.set_subject_template(user, None)
+            else:
+                _svc().store.set_subject_template(user, template)
+            flash("The subject template is saved.", "info")
+        except SiaError as exc:
+            flash(_message(exc), "error")
+        return redirect(url_for("sia_pages.settings"))
+
+    @bp.post("/settings/subject_template/preview")
+    @login_required
+    def settings_template_preview(user: UserInfo):
+        """The live preview of the settings page (JSON, same rendering as the API)."""
+        data = request.get_json(silent=True) or {}
+        try:
+            return jsonify(_svc().store.preview_subject(user, data.get("template"), data.get("task"), None))
+        except SiaError as exc:
+            return jsonify(exc.to_dict()), exc.status
+
+    # -- the Command Center --------------------------------------------------------------------------
+    @bp.get("/command_center")
+    @login_required
+    def command_center(user: UserInfo):
+        view = _svc().store.command_center(user)
+        return render_template("command_center.html", user=user, view=view, types=TASK_TYPES,
+                               priorities=TASK_PRIORITIES)
+
+    @bp.post("/tasks")
+    @login_required
+    def add_task(user: UserInfo):
+        try:
+            task = _svc().store.create_task(user, _form_task(request.form))
+            flash(f"Added “{task['name']}”.", "info")
+        except SiaError as exc:
+            flash(_message(exc), "error")
+        return redirect(url_for("sia_pages.command_center"))
+
+    @bp.post("/tasks/<task_id>/complete")
+    @login_required
+    def complete_task(user: UserInfo, task_id: str):
+        return _update_and_back(user, task_id, {"status": "complete"}, "Completed “{name}”.")
+
+    @bp.post("/tasks/<task_id>/reopen")
+    @login_required
+    def reopen_task(user: UserInfo, task_id: str):
+        return _update_and_back(user, task_id, {"status": "open"}, "Reopened “{name}”.")
+
+    @bp.post("/tasks/<task_id>/delete")
+    @login_required
+    def delete_task(user: UserInfo, task_id: str):
+        try:
+            _svc().store.delete_task(user, task_id)
+            flash("Deleted the task.", "info")
+        except SiaError as exc:
+            flash(_message(exc), "error")
+        return redirect(url_for("sia_pages.command_center"))
+
+    @bp.get("/tasks/<task_id>/edit")
+    @login_required
+    def edit_task(user: UserInfo, task_id: str):
+        try:
+            task = _svc().store.get_task(user, task_id)
+        except SiaError as exc:
+            flash(_message(exc), "error")
+            return redirect(url_for("sia_pages.command_center"))
+        return render_template("edit_task.html", user=user, task=task, types=TASK_TYPES,
+                               priorities=TASK_PRIORITIES)
+
+    @bp.post("/tasks/<task_id>/edit")
+    @login_required
+    def save_task(user: UserInfo, task_id: str):
+        try:
+            _svc().store.update_task(user, task_id, _form_task(request.form))
+            flash("Saved the task.", "info")
+        except SiaError as exc:
+            flash(_message(exc), "error")
+            if exc.status != 404:
+                return redirect(url_for("sia_pages.edit_task", task_id=task_id))
+        return redirect(url_for("sia_pages.command_center"))
+
+    def _update_and_back(user: UserInfo, task_id: str, change: dict, message: str):
+        try:
+            task = _svc().store.update_task(user, task_id, change)
+            flash(message.format(name=task["name"]), "info")
+        except SiaError as exc:
+            flash(_message(exc), "error")
+        return redirect(url_for("sia_pages.command_center"))
+
+    return bp
+
+
+def _message(exc: SiaError) -> str:
+    return f"{exc.message} ({exc.field})" if exc.field and exc.field not in exc.message else exc.message

@@ -1,0 +1,703 @@
+"""The SIA mock's domain verbs over its tables. No HTTP here: routes call these and render the result.
+
+Every verb runs in one short transaction under one lock (the in-memory SQLite database is a single
+connection shared by all server threads). Times come from the injected clock, as epoch milliseconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import json
+import random
+import re
+import secrets
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from mock_core.clock import Clock
+from mock_sia.errors import BadRequest, Conflict, Forbidden, NotFound, SiaError, ValidationFailed
+from mock_sia.models import (
+    ApiToken,
+    Base,
+    IdempotencyKey,
+    InstanceSetting,
+    SalesforceConnection,
+    Task,
+    TaskSyncSetting,
+    User,
+)
+from mock_sia.template import (
+    DEFAULT_TEMPLATE,
+    DYNAMIC_FIELDS,
+    TemplateError,
+    render_subject,
+    validate_template,
+)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_MS = timedelta(milliseconds=1)
+
+TASK_TYPES = ("email", "call", "inmail", "custom")
+TASK_STATUSES = ("open", "complete")
+TASK_PRIORITIES = ("normal", "high")
+ROLES = ("user", "admin")
+NAME_MAX = 1000
+DETAILS_MAX = 32000
+SHORT_TEXT_MAX = 255
+BATCH_MAX = 200
+LIST_LIMIT_MAX = 1000
+SUBJECT_TEMPLATE_KEY = "subject_template"
+
+# What a fresh sandbox instance holds (SEED_DEFAULTS): fixed, printed, well-known tokens.
+DEFAULT_SERVICE_TOKEN = "sia-service-token"
+DEFAULT_USERS = (
+    {"name": "Ada Admin", "email": "admin@sia.example", "time_zone": "Europe/Berlin", "role": "admin",
+     "api_token": "sia-admin-token"},
+    {"name": "Ann Jones", "email": "ann@sia.example", "time_zone": "America/New_York", "role": "user",
+     "api_token": "sia-ann-token"},
+)
+
+READ_ONLY_FIELDS = ("id", "user_id", "created_at", "updated_at", "deleted_at")
+WRITABLE_FIELDS = ("type", "name", "status", "priority", "due_date", "details", "sales_campaign_name",
+                   "sales_campaign_day", "sales_campaign_step", "call_outcome", "call_reason")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+# -- time on the wire -------------------------------------------------------------------------------
+
+
+def to_ms(at: datetime) -> int:
+    return (at - EPOCH) // ONE_MS
+
+
+def ms_to_iso(ms: int | None) -> str | None:
+    """UTC, ISO-8601 with milliseconds and `Z`."""
+    if ms is None:
+        return None
+    at = EPOCH + timedelta(milliseconds=ms)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def parse_date(value: Any, field: str, error: type[SiaError] = ValidationFailed) -> date | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise error(f"'{field}' must be a date YYYY-MM-DD", field=field)
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise error(f"'{field}' is not a real date: {value}", field=field) from exc
+
+
+def zone(name: Any, field: str = "time_zone") -> ZoneInfo:
+    if not isinstance(name, str) or not name:
+        raise ValidationFailed("'time_zone' must be an IANA time zone name such as Europe/Berlin",
+                               field=field)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationFailed(f"unknown time zone {name!r}", field=field) from exc
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A user as the request layer sees it (detached from any session)."""
+
+    pk: int
+    id: str
+    name: str
+    email: str
+    time_zone: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "email": self.email, "time_zone": self.time_zone,
+                "role": self.role}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    updated_since_ms: int | None = None
+    include_deleted: bool = False
+    status: str | None = None
+    due_before: date | None = None
+    due_after: date | None = None
+    limit: int = 100
+    cursor: tuple[int, int] | None = None
+
+
+def encode_cursor(updated_ms: int, pk: int) -> str:
+    raw = json.dumps([updated_ms, pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        updated_ms, pk = json.loads(raw)
+        if not (isinstance(updated_ms, int) and isinstance(pk, int)):
+            raise ValueError
+        return updated_ms, pk
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise BadRequest("'cursor' is not a cursor this API gave out", field="cursor") from exc
+
+
+def body_hash(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def parse_task_id(task_id: str) -> int | None:
+    if isinstance(task_id, str) and task_id.startswith("tsk_") and task_id[4:].isdigit():
+        return int(task_id[4:])
+    return None
+
+
+def parse_user_id(user_id: str) -> int | None:
+    if isinstance(user_id, str) and user_id.startswith("usr_") and user_id[4:].isdigit():
+        return int(user_id[4:])
+    return None
+
+
+# -- validation of task bodies ----------------------------------------------------------------------
+
+
+def _text(data: Mapping, key: str, maximum: int, *, required: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise ValidationFailed(f"'{key}' is required", field=key)
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed(f"'{key}' must be a string", field=key)
+    if len(value) > maximum:
+        raise ValidationFailed(f"'{key}' is longer than {maximum} characters", field=key)
+    return value
+
+
+def _choice(data: Mapping, key: str, choices: tuple[str, ...]) -> str:
+    value = data.get(key)
+    if value not in choices:
+        raise ValidationFailed(f"'{key}' must be one of {', '.join(choices)}", field=key)
+    return value
+
+
+def _positive_int(data: Mapping, key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationFailed(f"'{key}' must be a whole number of at least 1", field=key)
+    return value
+
+
+def clean_task_fields(data: Any, *, partial: bool) -> dict:
+    """The writable fields of a create (`partial=False`) or PATCH body, validated (422 with `field`)."""
+    if not isinstance(data, Mapping):
+        raise ValidationFailed("the task must be a JSON object", field=None)
+    for key in data:
+        if key in READ_ONLY_FIELDS:
+            raise ValidationFailed(f"'{key}' is read-only", field=key)
+        if key not in WRITABLE_FIELDS:
+            raise ValidationFailed(f"unknown field '{key}'", field=key)
+    out: dict[str, Any] = {}
+    if not partial or "name" in data:
+        name = _text(data, "name", NAME_MAX, required=True)
+        if not name or not name.strip():
+            raise ValidationFailed("'name' must not be blank", field="name")
+        out["name"] = name
+    for key, choices, default in (("type", TASK_TYPES, "custom"), ("status", TASK_STATUSES, "open"),
+                                  ("priority", TASK_PRIORITIES, "normal")):
+        if key in data:
+            out[key] = _choice(data, key, choices)
+        elif not partial:
+            out[key] = default
+    if "due_date" in data or not partial:
+        out["due_date"] = parse_date(data.get("due_date"), "due_date")
+    if "details" in data or not partial:
+        out["details"] = _text(data, "details", DETAILS_MAX)
+    for key in ("sales_campaign_name", "call_outcome", "call_reason"):
+        if key in data or not partial:
+            out[key] = _text(data, key, SHORT_TEXT_MAX)
+    for key in ("sales_campaign_day", "sales_campaign_step"):
+        if key in data or not partial:
+            out[key] = _positive_int(data, key)
+    return out
+
+
+def task_to_dict(task: Task, user_id: str) -> dict:
+    return {
+        "id": task.public_id,
+        "user_id": user_id,
+        "type": task.type,
+        "name": task.name,
+        "status": task.status,
+        "priority": task.priority,
+        "due_date": task.due_date.isoformat() if task.due_date else None,
+        "details": task.details,
+        "sales_campaign_name": task.sales_campaign_name,
+        "sales_campaign_day": task.sales_campaign_day,
+        "sales_campaign_step": task.sales_campaign_step,
+        "call_outcome": task.call_outcome,
+        "call_reason": task.call_reason,
+        "created_at": ms_to_iso(task.created_ms),
+        "updated_at": ms_to_iso(task.updated_ms),
+        "deleted_at": ms_to_iso(task.deleted_ms),
+    }
+
+
+def _sync_to_dict(setting: TaskSyncSetting | None) -> dict:
+    if setting is None:  # R1.1: off by default
+        return {"enabled": False, "first_enabled_at": None, "last_enabled_at": None, "last_disabled_at": None}
+    return {
+        "enabled": setting.enabled,
+        "first_enabled_at": ms_to_iso(setting.first_enabled_ms),
+        "last_enabled_at": ms_to_iso(setting.last_enabled_ms),
+        "last_disabled_at": ms_to_iso(setting.last_disabled_ms),
+    }
+
+
+def _connection_to_dict(conn: SalesforceConnection | None, *, secrets_too: bool = False) -> dict:
+    if conn is None:
+        return {"connected": False, "instance_url": None, "username": None, "salesforce_user_id": None,
+                "connected_at": None}
+    out = {"connected": True, "instance_url": conn.instance_url, "username": conn.username,
+           "salesforce_user_id": conn.salesforce_user_id, "connected_at": ms_to_iso(conn.connected_ms)}
+    if secrets_too:
+        out["password"] = conn.password
+        out["security_token"] = conn.security_token
+    return out
+
+
+class SiaStore:
+    """The domain verbs of one SIA instance over one database."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._lock = threading.RLock()
+        Base.metadata.create_all(engine)
+
+    @contextlib.contextmanager
+    def tx(self) -> Iterator[Session]:
+        with self._lock, self._sessions.begin() as session:
+            yield session
+
+    def now_ms(self) -> int:
+        return to_ms(self.clock.now())
+
+    def wipe(self) -> None:
+        with self._lock:
+            Base.metadata.drop_all(self.engine)
+            Base.metadata.create_all(self.engine)
+
+    # -- users ------------------------------------------------------------------------------------
+    def user_count(self) -> int:
+        with self.tx() as s:
+            return s.scalar(select(func.count()).select_from(User)) or 0
+
+    def create_user(self, name: Any, email: Any, time_zone: Any = "UTC", role: Any = "user",
+                    api_token: str | None = None) -> dict:
+        if not isinstance(name, str) or not name.strip() or len(name) > 255:
+            raise ValidationFailed("'name' is required (1..255 characters)", field="name")
+        if not isinstance(email, str) or not _EMAIL.match(email) or len(email) > 255:
+            raise ValidationFailed("'email' must be an e-mail address", field="email")
+        zone(time_zone)
+        if role not in ROLES:
+            raise ValidationFailed("'role' must be user or admin", field="role")
+        if api_token is not None and (not isinstance(api_token, str) or not 8 <= len(api_token) <= 128):
+            raise ValidationFailed("'api_token' must be 8..128 characters", field="api_token")
+        token = api_token or "sia_" + secrets.token_urlsafe(24)
+        now = self.now_ms()
+        try:
+            with self.tx() as s:
+                if s.scalar(select(User.pk).where(func.lower(User.email) == email.lower())) is not None:
+                    raise Conflict(f"a user with e-mail {email} exists", field="email")
+                if s.get(ApiToken, token) is not None:
+                    raise Conflict("that API token is taken", field="api_token")
+                user = User(name=name.strip(), email=email, time_zone=time_zone, role=role, created_ms=now)
+                user.tokens.append(ApiToken(token=token, created_ms=now))
+                s.add(user)
+                s.flush()
+                return self._user_dict(user, token)
+        except IntegrityError as exc:  # a racing duplicate
+            raise Conflict("that user or token exists") from exc
+
+    def _user_dict(self, user: User, token: str | None = None) -> dict:
+        out = UserInfo(user.pk, user.public_id, user.name, user.email, user.time_zone, user.role).to_dict()
+        out["api_token"] = token if token is not None else (user.tokens[0].token if user.tokens else None)
+        out["task_sync"] = _sync_to_dict(user.task_sync)
+        out["salesforce_connected"] = user.salesforce is not None
+        return out
+
+    def list_users(self) -> list[dict]:
+        with self.tx() as s:
+            return [self._user_dict(u) for u in s.scalars(select(User).order_by(User.pk))]
+
+    def user_by_token(self, token: str) -> UserInfo | None:
+        with self.tx() as s:
+            row = s.get(ApiToken, token)
+            return None if row is None else self._info(row.user)
+
+    def user_by_id(self, user_id: str) -> UserInfo | None:
+        pk = parse_user_id(user_id)
+        if pk is None:
+            return None
+        with self.tx() as s:
+            user = s.get(User, pk)
+            return None if user is None else self._info(user)
+
+    def user_by_email(self, email: str) -> UserInfo | None:
+        with self.tx() as s:
+            user = s.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+            return None if user is None else self._info(user)
+
+    @staticmethod
+    def _info(user: User) -> UserInfo:
+        return UserInfo(user.pk, user.public_id, user.name, user.email, user.time_zone, user.role)
+
+    # -- tasks ------------------------------------------------------------------------------------
+    def _own_task(self, s: Session, user: UserInfo, task_id: str, *, include_deleted: bool = False) -> Task:
+        """The user's task, else 404 — also for another user's id, which must stay invisible (R1.4)."""
+        pk = parse_task_id(task_id)
+        task = s.get(Task, pk) if pk is not None else None
+        if task is None or task.user_pk != user.pk or (task.deleted_ms is not None and not include_deleted):
+            raise NotFound(f"no task {task_id}", field="id")
+        return task
+
+    def _touch(self, task: Task) -> None:
+        """`updated_at` never goes backwards and always moves: +1 ms within the same millisecond."""
+        task.updated_ms = max(self.now_ms(), task.updated_ms + 1)
+
+    def get_task(self, user: UserInfo, task_id: str, include_deleted: bool = False) -> dict:
+        with self.tx() as s:
+            return task_to_dict(self._own_task(s, user, task_id, include_deleted=include_deleted), user.id)
+
+    def list_tasks(self, user: UserInfo, query: ListQuery) -> tuple[list[dict], str | None]:
+        """Ordered by (updated_at, id); keyset paging so ties on updated_at never skip or repeat."""
+        stmt = select(Task).where(Task.user_pk == user.pk)
+        if not query.include_deleted:
+            stmt = stmt.where(Task.deleted_ms.is_(None))
+        if query.updated_since_ms is not None:
+            stmt = stmt.where(Task.updated_ms >= query.updated_since_ms)
+        if query.status:
+            stmt = stmt.where(Task.status == query.status)
+        if query.due_before:
+            stmt = stmt.where(Task.due_date <= query.due_before)
+        if query.due_after:
+            stmt = stmt.where(Task.due_date >= query.due_after)
+        if query.cursor:
+            updated_ms, pk = query.cursor
+            stmt = stmt.where(
+                or_(Task.updated_ms > updated_ms, and_(Task.updated_ms == updated_ms, Task.pk > pk))
+            )
+        stmt = stmt.order_by(Task.updated_ms, Task.pk).limit(query.limit + 1)
+        with self.tx() as s:
+            rows = list(s.scalars(stmt))
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        next_cursor = encode_cursor(rows[-1].updated_ms, rows[-1].pk) if more and rows else None
+        return [task_to_dict(t, user.id) for t in rows], next_cursor
+
+    def create_task(self, user: UserInfo, data: Any, idempotency_key: str | None = None) -> dict:
+        """Create a task; with an Idempotency-Key the same key gives the first result, never a second task."""
+        if idempotency_key is not None and (not idempotency_key.strip() or len(idempotency_key) > 255):
+            raise BadRequest("'Idempotency-Key' must be 1..255 characters", field="Idempotency-Key")
+        fields = clean_task_fields(data, partial=False)
+        with self.tx() as s:
+            if idempotency_key is not None:
+                seen = s.scalar(select(IdempotencyKey).where(IdempotencyKey.user_pk == user.pk,
+                                                             IdempotencyKey.key == idempotency_key))
+                if seen is not None:
+                    if seen.body_hash != body_hash(data):
+                        raise Conflict("this Idempotency-Key was used with a different body",
+                                       field="Idempotency-Key")
+                    return json.loads(seen.response_json)
+            now = self.now_ms()
+            task = Task(user_pk=user.pk, created_ms=now, updated_ms=now, **fields)
+            s.add(task)
+            s.flush()
+            out = task_to_dict(task, user.id)
+            if idempotency_key is not None:
+                s.add(IdempotencyKey(user_pk=user.pk, key=idempotency_key, body_hash=body_hash(data),
+                                     task_pk=task.pk, response_json=json.dumps(out), created_ms=now))
+            return out
+
+    def update_task(self, user: UserInfo, task_id: str, data: Any) -> dict:
+        fields = clean_task_fields(data, partial=True)
+        with self.tx() as s:
+            task = self._own_task(s, user, task_id)
+            for key, value in fields.items():
+                setattr(task, key, value)
+            self._touch(task)  # a PATCH always moves updated_at, even when nothing changed
+            return task_to_dict(task, user.id)
+
+    def delete_task(self, user: UserInfo, task_id: str) -> None:
+        """Tombstone the task (R6.2: gone from the Command Center; still listed with include_deleted).
+
+        Deleting an already deleted task of one's own succeeds again without changing it (retries).
+        """
+        with self.tx() as s:
+            task = self._own_task(s, user, task_id, include_deleted=True)
+            if task.deleted_ms is None:
+                self._touch(task)
+                task.deleted_ms = task.updated_ms
+
+    def batch(self, user: UserInfo, operations: Any) -> list[dict]:
+        """Up to 200 creates/updates/deletes; each item is independent and answered in request order."""
+        if not isinstance(operations, list):
+            raise ValidationFailed("'operations' must be a list", field="operations")
+        if not 1 <= len(operations) <= BATCH_MAX:
+            raise ValidationFailed(f"'operations' must hold 1..{BATCH_MAX} items", field="operations")
+        return [self._batch_item(user, op) for op in operations]
+
+    def _batch_item(self, user: UserInfo, op: Any) -> dict:
+        try:
+            if not isinstance(op, Mapping):
+                raise ValidationFailed("an operation must be a JSON object", field="op")
+            unknown = set(op) - {"op", "id", "data", "idempotency_key"}
+            if unknown:
+                first = sorted(unknown)[0]
+                raise ValidationFailed(f"unknown operation key '{first}'", field=first)
+            kind = op.get("op")
+            if kind == "create":
+                key = op.get("idempotency_key")
+                if key is not None and not isinstance(key, str):
+                    raise ValidationFailed("'idempotency_key' must be a string", field="idempotency_key")
+                return {"status": 201, "data": self.create_task(user, op.get("data"), key)}
+            if kind in ("update", "delete"):
+                if not isinstance(op.get("id"), str):
+                    raise ValidationFailed(f"'{kind}' needs the task 'id'", field="id")
+                if kind == "update":
+                    return {"status": 200, "data": self.update_task(user, op["id"], op.get("data"))}
+                self.delete_task(user, op["id"])
+                return {"status": 204, "id": op["id"]}
+            raise ValidationFailed("'op' must be create, update or delete", field="op")
+        except SiaError as exc:
+            return {"status": exc.status, "error": exc.to_dict()["error"]}
+
+    # -- the Command Center (R6) ------------------------------------------------------------------
+    def command_center(self, user: UserInfo) -> dict:
+        """R6.1: open tasks due today and tomorrow in the user's own time zone; R6.2: never deleted ones."""
+        today = self.clock.today(zone(user.time_zone))
+        tomorrow = today + timedelta(days=1)
+        stmt = (
+            select(Task)
+            .where(Task.user_pk == user.pk, Task.deleted_ms.is_(None), Task.status == "open",
+                   Task.due_date.in_([today, tomorrow]))
+            .order_by(Task.due_date, Task.created_ms, Task.pk)
+        )
+        with self.tx() as s:
+            rows = list(s.scalars(stmt))
+        # High priority first within a day, then by creation.
+        rows.sort(key=lambda t: (t.due_date, t.priority != "high", t.created_ms, t.pk))
+        return {
+            "date": today.isoformat(),
+            "time_zone": user.time_zone,
+            "today": [task_to_dict(t, user.id) for t in rows if t.due_date == today],
+            "tomorrow": [task_to_dict(t, user.id) for t in rows if t.due_date == tomorrow],
+        }
+
+    # -- settings: task sync (R1.1, R1.3) ------------------------------------------------------------
+    def get_task_sync(self, user: UserInfo) -> dict:
+        with self.tx() as s:
+            return _sync_to_dict(s.get(TaskSyncSetting, user.pk))
+
+    def set_task_sync(self, user: UserInfo, enabled: Any) -> dict:
+        """R1.1: saving `enabled=true` starts sync; the first time is kept (first_enabled_at), every
+        off->on moves last_enabled_at; R1.3: off records last_disabled_at. Needs a Salesforce connection."""
+        if not isinstance(enabled, bool):
+            raise ValidationFailed("'enabled' must be true or false", field="enabled")
+        with self.tx() as s:
+            setting = s.get(TaskSyncSetting, user.pk)
+            if setting is None:
+                setting = TaskSyncSetting(user_pk=user.pk, enabled=False)
+                s.add(setting)
+            now = self.now_ms()
+            if enabled and not setting.enabled:
+                if s.get(SalesforceConnection, user.pk) is None:
+                    raise ValidationFailed("connect Salesforce before switching task sync on",
+                                           field="enabled")
+                setting.enabled = True
+                setting.first_enabled_ms = setting.first_enabled_ms or now
+                setting.last_enabled_ms = now
+            elif not enabled and setting.enabled:
+                setting.enabled = False
+                setting.last_disabled_ms = now
+            s.flush()
+            return _sync_to_dict(setting)
+
+    # -- settings: the Salesforce connection (R1.1, R1.4) ----------------------------------------------
+    def get_salesforce(self, user: UserInfo) -> dict:
+        with self.tx() as s:
+            return _connection_to_dict(s.get(SalesforceConnection, user.pk))
+
+    def connect_salesforce(self, user: UserInfo, data: Any) -> dict:
+        """R1.1: one connection per user; connecting again replaces it."""
+        if not isinstance(data, Mapping):
+            raise ValidationFailed("the body must be a JSON object")
+        allowed = {"instance_url", "username", "password", "security_token", "salesforce_user_id"}
+        for key in data:
+            if key not in allowed:
+                raise ValidationFailed(f"unknown field '{key}'", field=key)
+        url = data.get("instance_url")
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValidationFailed("'instance_url' must be an http(s) URL", field="instance_url")
+        username = _text(data, "username", 255, required=True)
+        password = _text(data, "password", 255, required=True)
+        if not username.strip():
+            raise ValidationFailed("'username' must not be blank", field="username")
+        if not password:
+            raise ValidationFailed("'password' must not be empty", field="password")
+        security_token = _text(data, "security_token", 255) or ""
+        sf_user = data.get("salesforce_user_id")
+        if sf_user is not None and (not isinstance(sf_user, str)
+                                    or not re.fullmatch(r"005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?", sf_user)):
+            raise ValidationFailed("'salesforce_user_id' must be a Salesforce user id (005...)",
+                                   field="salesforce_user_id")
+        with self.tx() as s:
+            conn = s.get(SalesforceConnection, user.pk)
+            if conn is None:
+                conn = SalesforceConnection(user_pk=user.pk)
+                s.add(conn)
+            conn.instance_url = url.rstrip("/")
+            conn.username = username
+            conn.password = password
+            conn.security_token = security_token
+            conn.salesforce_user_id = sf_user
+            conn.connected_ms = self.now_ms()
+            s.flush()
+            return _connection_to_dict(conn)
+
+    def disconnect_salesforce(self, user: UserInfo) -> dict:
+        """Disconnecting switches task sync off (there is nothing left to sync with)."""
+        with self.tx() as s:
+            conn = s.get(SalesforceConnection, user.pk)
+            if conn is not None:
+                s.delete(conn)
+            setting = s.get(TaskSyncSetting, user.pk)
+            if setting is not None and setting.enabled:
+                setting.enabled = False
+                setting.last_disabled_ms = self.now_ms()
+        return _connection_to_dict(None)
+
+    # -- settings: the subject template (R5.1a) ---------------------------------------------------------
+    def get_subject_template(self) -> dict:
+        with self.tx() as s:
+            row = s.get(InstanceSetting, SUBJECT_TEMPLATE_KEY)
+        custom = row.value if row is not None else None
+        return {"template": custom if custom is not None else DEFAULT_TEMPLATE, "is_default": custom is None,
+                "fields": list(DYNAMIC_FIELDS), "updated_at": ms_to_iso(row.updated_ms) if row else None}
+
+    def subject_template_text(self) -> str:
+        return self.get_subject_template()["template"]
+
+    def set_subject_template(self, user: UserInfo | None, template: Any) -> dict:
+        """R5.1a: admins only; an unknown `{{field}}` is rejected; null restores the default."""
+        if user is not None and not user.is_admin:
+            raise Forbidden("only an admin may change the subject template")
+        if template is not None:
+            check_template(template)
+        with self.tx() as s:
+            row = s.get(InstanceSetting, SUBJECT_TEMPLATE_KEY)
+            if row is None:
+                row = InstanceSetting(key=SUBJECT_TEMPLATE_KEY)
+                s.add(row)
+            row.value = template
+            row.updated_ms = self.now_ms()
+        return self.get_subject_template()
+
+    def preview_subject(self, user: UserInfo, template: Any, task: Any, task_id: Any = None) -> dict:
+        if template is None:
+            template = self.subject_template_text()
+        else:
+            check_template(template)
+        if task_id is not None:
+            if not isinstance(task_id, str):
+                raise ValidationFailed("'task_id' must be a task id", field="task_id")
+            task = self.get_task(user, task_id)
+        elif task is None:
+            task = {}
+        if not isinstance(task, Mapping):
+            raise ValidationFailed("'task' must be a JSON object", field="task")
+        return {"template": template, "subject": render_subject(template, task)}
+
+    # -- service view ---------------------------------------------------------------------------------------
+    def sync_users(self) -> list[dict]:
+        """Every user with task sync on, with the connection the sync needs (secrets included)."""
+        stmt = (select(User).join(TaskSyncSetting, TaskSyncSetting.user_pk == User.pk)
+                .where(TaskSyncSetting.enabled.is_(True)).order_by(User.pk))
+        with self.tx() as s:
+            out = []
+            for user in s.scalars(stmt):
+                conn = user.salesforce
+                salesforce = None
+                if conn is not None:
+                    salesforce = {"instance_url": conn.instance_url, "username": conn.username,
+                                  "password": conn.password, "security_token": conn.security_token,
+                                  "salesforce_user_id": conn.salesforce_user_id}
+                out.append({"user_id": user.public_id, "email": user.email, "name": user.name,
+                            "time_zone": user.time_zone, "task_sync": _sync_to_dict(user.task_sync),
+                            "salesforce": salesforce})
+            return out
+
+    # -- seeding --------------------------------------------------------------------------------------------
+    def seed_tasks(self, user: UserInfo, count: int, seed: int | None) -> list[str]:
+        """`count` plausible tasks for `user` (Faker; the same seed gives the same tasks)."""
+        from faker import Faker
+
+        fake = Faker()
+        fake.seed_instance(seed)
+        rng = random.Random(seed)
+        today = self.clock.today(zone(user.time_zone))
+        ids = []
+        for _ in range(count):
+            kind = rng.choice(TASK_TYPES)
+            person = fake.name()
+            name = {"email": f"Email {person}", "call": f"Call {person}", "inmail": f"InMail {person}",
+                    "custom": f"{fake.bs().capitalize()} for {person}"}[kind]
+            offset = rng.randint(-5, 10)
+            data: dict[str, Any] = {
+                "type": kind,
+                "name": name,
+                "status": "complete" if rng.random() < 0.15 else "open",
+                "priority": "high" if rng.random() < 0.25 else "normal",
+                "due_date": None if rng.random() < 0.1 else (today + timedelta(days=offset)).isoformat(),
+                "details": fake.paragraph(nb_sentences=2),
+            }
+            if rng.random() < 0.3:
+                data.update(sales_campaign_name=f"{fake.catch_phrase()} campaign",
+                            sales_campaign_day=rng.randint(1, 20), sales_campaign_step=rng.randint(1, 8))
+            if kind == "call" and rng.random() < 0.5:
+                data.update(call_reason=rng.choice(["Follow-up", "Discovery", "Renewal", "Demo"]))
+            ids.append(self.create_task(user, data)["id"])
+        return ids
+
+
+def check_template(template: Any) -> None:
+    """`validate_template` with its error turned into a 422 naming the offending field (R5.1a)."""
+    if not isinstance(template, str):
+        raise ValidationFailed("'template' must be a string or null", field="template")
+    try:
+        validate_template(template)
+    except TemplateError as exc:
+        raise ValidationFailed(exc.message, field=exc.field or "template") from exc
