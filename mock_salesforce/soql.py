@@ -91,7 +91,8 @@ class SoqlError(Exception):
 
 
 # --------------------------------------------------------------------------------------------------
-# Grammar. LALR with lark's contextual lexer; built once per process (the parser holds no state).
+# Grammar. LALR with the basic lexer (keywords are reserved everywhere, as in SOQL); built once per
+# process — the parser object holds no per-parse state.
 
 _GRAMMAR = r"""
 query: _SELECT select_list _FROM NAME where_clause? order_clause? limit_clause? offset_clause?
@@ -145,7 +146,7 @@ OP: /!=|<>|<=|>=|=|<|>/
 %ignore WS
 """
 
-_PARSER = Lark(_GRAMMAR, start="query", parser="lalr", maybe_placeholders=False)
+_PARSER = Lark(_GRAMMAR, start="query", parser="lalr", lexer="basic", maybe_placeholders=False)
 
 # --------------------------------------------------------------------------------------------------
 # Salesforce's messages
