@@ -1,0 +1,181 @@
+"""The Salesforce side over simple-salesforce only, so it runs unchanged against the mock or a real org.
+
+Reads: one `queryAll` ordered by (SystemModstamp, Id), pages of up to 2000 via `nextRecordsUrl`.
+Writes: sObject Collections - upsert by the External ID `SIA_Task_Id__c`, update, delete - 200 per call.
+Every HTTP call except the login is counted in `calls`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import requests
+from simple_salesforce import Salesforce, format_soql
+from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
+
+from sync.domain import EXTERNAL_ID_FIELD, SF_READ_FIELDS
+from sync.errors import AuthError, SyncError, TransientError, error_for
+from sync.retry import RetryPolicy
+
+BATCH = 200
+IDS_PER_QUERY = 200
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _translate(exc: Exception) -> SyncError:
+    """simple-salesforce / requests failures -> the engine's hierarchy (through the one table)."""
+    if isinstance(exc, SyncError):
+        return exc
+    if isinstance(exc, SalesforceAuthenticationFailed):
+        return AuthError(str(exc), code=str(exc.code), status=401, side="salesforce")
+    if isinstance(exc, SalesforceError):
+        code, message = None, str(exc)
+        content = exc.content
+        if isinstance(content, list) and content and isinstance(content[0], dict):
+            code = content[0].get("errorCode")
+            message = content[0].get("message") or message
+        return error_for(code, exc.status, message, side="salesforce")
+    if isinstance(exc, requests.exceptions.RequestException | ValueError):
+        # connection reset / timeout / truncated body: transient
+        return TransientError(f"{type(exc).__name__}: {exc}", side="salesforce")
+    raise exc
+
+
+class SalesforceAdapter:
+    """One connected Salesforce user. Logs in lazily, once; simple-salesforce re-logs in on a 401."""
+
+    def __init__(
+        self,
+        username: str,
+        password: str,
+        security_token: str = "",
+        *,
+        session: requests.Session | None = None,
+        domain: str | None = None,
+        version: str = "59.0",
+        page_size: int = 2000,
+        retry: RetryPolicy | None = None,
+        client_factory: Callable[..., Salesforce] = Salesforce,
+    ) -> None:
+        self._credentials = {"username": username, "password": password, "security_token": security_token}
+        if domain:
+            self._credentials["domain"] = domain
+        self._session = session
+        self._version = version
+        self.page_size = page_size
+        self.retry = retry or RetryPolicy()
+        self._factory = client_factory
+        self._sf: Salesforce | None = None
+        self.calls = 0
+        self.logins = 0
+
+    # -- plumbing ----------------------------------------------------------------------------
+    @property
+    def client(self) -> Salesforce:
+        if self._sf is None:
+            try:
+                self._sf = self._factory(session=self._session, version=self._version, **self._credentials)
+            except Exception as exc:  # login failures stop this user
+                raise _translate(exc) from exc
+            self.logins += 1
+        return self._sf
+
+    def _call(self, fn: Callable[[Salesforce], object]):
+        def attempt():
+            client = self.client
+            self.calls += 1
+            try:
+                return fn(client)
+            except Exception as exc:
+                raise _translate(exc) from exc
+
+        return self.retry.call(attempt)
+
+    # -- reads -------------------------------------------------------------------------------
+    def changes(self, owner_id: str, since: str | None, after_id: str | None = None) -> list[dict]:
+        """Rows owned by `owner_id` changed at/after `since` (a SOQL datetime), deleted ones included.
+
+        With `after_id` the lower bound is the strict keyset (SystemModstamp, Id) > (since, after_id).
+        """
+        where = format_soql("OwnerId = {}", owner_id)
+        if since and after_id:
+            where += format_soql(
+                f" AND (SystemModstamp > {since} OR (SystemModstamp = {since} AND Id > {{}}))", after_id
+            )
+        elif since:
+            where += f" AND SystemModstamp >= {since}"
+        soql = (
+            f"SELECT {', '.join(SF_READ_FIELDS)} FROM Task WHERE {where} ORDER BY SystemModstamp ASC, Id ASC"
+        )
+        return self._query_all(soql)
+
+    def by_ids(self, ids: list[str]) -> list[dict]:
+        """Rows for these ids, soft-deleted ones included; ids purged from the recycle bin are missing."""
+        rows: list[dict] = []
+        for chunk in _chunks(list(ids), IDS_PER_QUERY):
+            rows += self._query_all(
+                format_soql(f"SELECT {', '.join(SF_READ_FIELDS)} FROM Task WHERE Id IN {{}}", chunk)
+            )
+        return rows
+
+    def _query_all(self, soql: str) -> list[dict]:
+        headers = {"Sforce-Query-Options": f"batchSize={self.page_size}"}
+        page = self._call(lambda sf: sf.query(soql, include_deleted=True, headers=headers))
+        rows = [_plain(r) for r in page["records"]]
+        while not page.get("done", True):
+            url = page["nextRecordsUrl"]
+            page = self._call(
+                lambda sf, url=url: sf.query_more(
+                    url, identifier_is_url=True, include_deleted=True, headers=headers
+                )
+            )
+            rows += [_plain(r) for r in page["records"]]
+        return rows
+
+    def find_user_id(self, username: str) -> str | None:
+        page = self._call(
+            lambda sf: sf.query(format_soql("SELECT Id FROM User WHERE Username = {}", username))
+        )
+        return page["records"][0]["Id"] if page.get("records") else None
+
+    # -- writes (sObject Collections, <= 200 per call) ---------------------------------------
+    def upsert(self, records: list[dict]) -> list[dict]:
+        out: list[dict] = []
+        for chunk in _chunks(records, BATCH):
+            out += self._call(
+                lambda sf, c=chunk: sf.restful(
+                    f"composite/sobjects/Task/{EXTERNAL_ID_FIELD}",
+                    method="PATCH",
+                    json={"allOrNone": False, "records": c},
+                )
+            )
+        return out
+
+    def update(self, records: list[dict]) -> list[dict]:
+        out: list[dict] = []
+        for chunk in _chunks(records, BATCH):
+            body = [{"attributes": {"type": "Task"}, **r} for r in chunk]
+            out += self._call(
+                lambda sf, b=body: sf.restful(
+                    "composite/sobjects", method="PATCH", json={"allOrNone": False, "records": b}
+                )
+            )
+        return out
+
+    def delete(self, ids: list[str]) -> list[dict]:
+        out: list[dict] = []
+        for chunk in _chunks(ids, BATCH):
+            out += self._call(
+                lambda sf, c=chunk: sf.restful(
+                    "composite/sobjects", method="DELETE", params={"ids": ",".join(c), "allOrNone": "false"}
+                )
+            )
+        return out
+
+
+def _plain(record: dict) -> dict:
+    return {k: v for k, v in dict(record).items() if k != "attributes"}

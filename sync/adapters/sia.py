@@ -1,0 +1,133 @@
+"""The SIA side over its HTTP API (docs/sia-api-contract.md), as the back-end service.
+
+The service token acts for a user with `X-SIA-User`. Reads use the change list with tombstones
+(`include_deleted=true`, `updated_since`, pages of 1000 via `next_cursor`); writes use the batch
+endpoint, 200 operations per call. Every HTTP call is counted in `calls`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import requests
+
+from sync.errors import SyncError, TransientError, error_for
+from sync.retry import RetryPolicy
+
+BATCH = 200
+PAGE = 1000
+
+
+class SiaAdapter:
+    def __init__(
+        self,
+        base_url: str,
+        service_token: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        page_size: int = PAGE,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.service_token = service_token
+        self.session = session or requests.Session()
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.page_size = page_size
+        self.calls = 0
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        user_id: str | None = None,
+        ok=(200, 201, 204),
+        allow_404: bool = False,
+        **kwargs,
+    ):
+        headers = {"Authorization": f"Bearer {self.service_token}"}
+        if user_id:
+            headers["X-SIA-User"] = user_id
+        url = f"{self.base_url}/api/v1{path}"
+
+        def attempt():
+            self.calls += 1
+            try:
+                response = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
+            except requests.exceptions.RequestException as exc:
+                raise TransientError(f"{type(exc).__name__}: {exc}", side="sia") from exc
+            if response.status_code in ok:
+                if response.status_code == 204 or not response.content:
+                    return None
+                try:
+                    return response.json()
+                except ValueError as exc:  # truncated body: transient
+                    raise TransientError("malformed JSON from SIA", side="sia") from exc
+            if allow_404 and response.status_code == 404:
+                return None
+            raise _error(response)
+
+        return self.retry.call(attempt)
+
+    # -- service endpoints -------------------------------------------------------------------
+    def sync_users(self) -> list[dict]:
+        return self._request("GET", "/service/sync_users")["data"]
+
+    def subject_template(self) -> str | None:
+        return (self._request("GET", "/service/subject_template") or {}).get("template")
+
+    # -- tasks ---------------------------------------------------------------------------------
+    def changes(self, user_id: str, since: str | None) -> list[dict]:
+        params: dict = {"include_deleted": "true", "limit": self.page_size}
+        if since:
+            params["updated_since"] = since
+        out: list[dict] = []
+        while True:
+            page = self._request("GET", "/tasks", user_id=user_id, params=params)
+            out += page["data"]
+            if not page.get("next_cursor"):
+                return out
+            params = {"include_deleted": "true", "limit": self.page_size, "cursor": page["next_cursor"]}
+
+    def get(self, user_id: str, task_id: str) -> dict | None:
+        return self._request(
+            "GET", f"/tasks/{task_id}", user_id=user_id, allow_404=True, params={"include_deleted": "true"}
+        )
+
+    def batch(self, user_id: str, operations: list[dict]) -> list[dict]:
+        out: list[dict] = []
+        for start in range(0, len(operations), BATCH):
+            chunk = operations[start : start + BATCH]
+            out += self._request("POST", "/tasks/batch", user_id=user_id, json={"operations": chunk})[
+                "results"
+            ]
+        return out
+
+
+def _error(response: requests.Response) -> SyncError:
+    code, message = None, response.text[:300]
+    try:
+        body = response.json()
+        code = body["error"]["code"]
+        message = body["error"].get("message") or message
+    except (ValueError, KeyError, TypeError):
+        pass
+    retry_after = None
+    if response.headers.get("Retry-After"):
+        try:
+            retry_after = float(response.headers["Retry-After"])
+        except ValueError:
+            retry_after = None
+    return error_for(
+        code,
+        response.status_code,
+        f"SIA {response.status_code}: {message}",
+        side="sia",
+        retry_after=retry_after,
+    )
+
+
+SessionFactory = Callable[[], requests.Session]

@@ -1,0 +1,69 @@
+"""The canonical view of a reminder task on each side, plus content hashes and stamp arithmetic.
+
+Each side is observed in its own terms: an SIA task by its five synced fields (`SIA_FIELDS`), a
+Salesforce Task by the five raw fields it maps to (`SF_FIELDS`). The due date is a plain ISO
+`YYYY-MM-DD` string end to end and is never parsed into a datetime (R2.4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+SIA_FIELDS = ("name", "status", "priority", "due_date", "details")
+SF_FIELDS = ("Subject", "Status", "Priority", "ActivityDate", "Description")
+SF_READ_FIELDS = SF_FIELDS + (
+    "Id",
+    "IsClosed",
+    "IsDeleted",
+    "OwnerId",
+    "SIA_Task_Id__c",
+    "CreatedDate",
+    "SystemModstamp",
+)
+EXTERNAL_ID_FIELD = "SIA_Task_Id__c"
+
+
+def _blank_to_none(value):
+    # An empty text and a null mean the same on both sides (no details, no due date).
+    return None if value == "" else value
+
+
+def sia_view(task: dict) -> dict:
+    """The synced fields of an SIA task (R2.1-R2.5)."""
+    return {f: _blank_to_none(task.get(f)) for f in SIA_FIELDS}
+
+
+def sf_view(record: dict) -> dict:
+    """The synced raw fields of a Salesforce Task, values untouched (R2.4: ActivityDate stays a string)."""
+    return {f: _blank_to_none(record.get(f)) for f in SF_FIELDS}
+
+
+def content_hash(view: dict) -> str:
+    """A stable hash of one side's synced fields; equal hashes mean nothing to do (R4.5)."""
+    text = json.dumps(view, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def parse_stamp(value: str) -> datetime:
+    """An instant stamped by one system (`...Z` from SIA, `...+0000` from Salesforce)."""
+    text = value.replace("Z", "+00:00")
+    return datetime.fromisoformat(text)
+
+
+def stamp_delta(later: str | None, earlier: str | None) -> timedelta:
+    """How long after `earlier` the stamp `later` lies - both from the SAME system's clock."""
+    if not later or not earlier:
+        return timedelta(0)
+    return parse_stamp(later) - parse_stamp(earlier)
+
+
+def soql_datetime(value: datetime) -> str:
+    """A SOQL datetime literal (unquoted, whole seconds, UTC)."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_ms(value: datetime) -> str:
+    """SIA's timestamp format: UTC with milliseconds and `Z`."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

@@ -1,0 +1,433 @@
+"""One sync pass: for every user with sync on, read changes -> plan -> apply in batches -> commit state.
+
+    engine = Engine(sia=SiaAdapter(...), salesforce_factory=factory, state=StateStore(url), clock=clock)
+    report = engine.run_pass()        # a PassReport; report.to_text() / report.to_dict()
+
+`salesforce_factory(connection: dict)` builds the Salesforce port for one user's connection (the
+`salesforce` object of SIA's `service/sync_users`); the engine keeps one per user, so each user logs
+in once. Nothing here reads the wall clock: the injected `clock` stamps runs and measures gaps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sync import mapping
+from sync.domain import content_hash, iso_ms, parse_stamp, sf_view, sia_view, soql_datetime
+from sync.errors import DONE, ConfigError, SyncError, outcome_for
+from sync.planner import Action, Context, LinkObs, plan
+from sync.report import PassReport, UserReport
+from sync.state.store import Batch, StateStore
+
+SIA, SF = "sia", "salesforce"
+
+
+@dataclass
+class EngineSettings:
+    lookback: timedelta = timedelta(seconds=10)  # re-read window behind each cursor (late commits)
+    import_window: timedelta = timedelta(hours=24)  # R3.3
+    gap_check_after: timedelta = timedelta(days=14)  # R3.4: older gaps than this re-check linked ids
+    batch_size: int = 200
+
+
+@dataclass
+class Hooks:
+    """Test and embedding hooks. `after_write(side, kind)` runs after each write call, before its commit."""
+
+    after_write: Callable[[str, str], None] | None = None
+
+
+@dataclass
+class _Pending:
+    action: Action
+    sia_result: dict | None = None
+    sf_result: dict | None = None
+    failed: bool = False
+
+
+class Engine:
+    def __init__(
+        self,
+        sia,
+        salesforce_factory: Callable[[dict], object],
+        state: StateStore,
+        clock,
+        *,
+        settings: EngineSettings | None = None,
+        render_subject: mapping.Renderer | None = None,
+        hooks: Hooks | None = None,
+    ) -> None:
+        self.sia = sia
+        self.salesforce_factory = salesforce_factory
+        self.state = state
+        self.clock = clock
+        self.settings = settings or EngineSettings()
+        self.render = render_subject or mapping.default_renderer()
+        self.hooks = hooks or Hooks()
+        self._salesforce: dict[str, tuple[tuple, object]] = {}
+        self.last_report: PassReport | None = None
+
+    # -- the pass ----------------------------------------------------------------------------
+    def run_pass(self) -> PassReport:
+        started = iso_ms(self.clock.now())
+        run_id = self.state.start_run(started)
+        report = PassReport(run_id=run_id, started_at=started)
+        sia_before = self.sia.calls
+        try:
+            users = self.sia.sync_users()  # R1.1/R1.3: only users with sync on
+            template = self.sia.subject_template()
+        except SyncError as exc:
+            report.error = f"{exc.code or type(exc).__name__}: {exc.message}"
+            users, template = [], None
+        for user in users:
+            report.users.append(self.sync_user(user, template, run_id))
+        report.sia_calls_total = self.sia.calls - sia_before
+        report.finished_at = iso_ms(self.clock.now())
+        self.state.finish_run(run_id, report.finished_at, report.to_dict())
+        self.last_report = report
+        return report
+
+    def salesforce_for(self, user: dict):
+        """The cached Salesforce port of one user (one login per user, rebuilt if the connection changes)."""
+        conn = user.get("salesforce") or {}
+        key = (
+            conn.get("instance_url"),
+            conn.get("username"),
+            conn.get("password"),
+            conn.get("security_token"),
+        )
+        cached = self._salesforce.get(user["user_id"])
+        if cached is None or cached[0] != key:
+            cached = (key, self.salesforce_factory(conn))
+            self._salesforce[user["user_id"]] = cached
+        return cached[1]
+
+    def sync_user(self, user: dict, template: str | None, run_id: int | None = None) -> UserReport:
+        uid = user["user_id"]
+        ur = UserReport(user_id=uid)
+        sia_before = self.sia.calls
+        sf = None
+        sf_before = 0
+        try:
+            if not user.get("salesforce"):
+                raise ConfigError("no Salesforce connection", code="NOT_CONNECTED")
+            sf = self.salesforce_for(user)
+            sf_before = sf.calls
+            self._pass_for_user(user, sf, template, run_id, ur)
+        except SyncError as exc:  # stop-this-user: nothing more for this user in this pass
+            ur.stopped = f"{exc.code or type(exc).__name__}: {exc.message}"
+        finally:
+            ur.api_calls = {SIA: self.sia.calls - sia_before, SF: (sf.calls - sf_before) if sf else 0}
+        return ur
+
+    def _pass_for_user(self, user: dict, sf, template: str | None, run_id, ur: UserReport) -> None:
+        uid = user["user_id"]
+        now = self.clock.now()
+        st = self.state.user(uid)
+        enabled_at = (user.get("task_sync") or {}).get("last_enabled_at")
+        if enabled_at and st.enabled_at_seen != enabled_at:
+            # A new enabling: first ever (R3.1) or "previously enabled" (R1.3, R3.4).
+            earlier = self.state.has_links(uid) or self.state.cursor(uid, SF)[0] is not None
+            st.start_kind = "previously_enabled" if earlier else "first"
+            st.enabled_at_seen = enabled_at
+            floor = parse_stamp(enabled_at) - self.settings.import_window
+            st.import_floor = iso_ms(floor)  # R3.3 (the one place an SIA instant bounds a Salesforce query)
+            if not earlier:
+                self.state.set_cursor(uid, SF, iso_ms(floor), None)
+                self.state.set_cursor(uid, SIA, enabled_at, None)  # R3.2: older SIA tasks are never pushed
+            self.state.save_user(st)
+        ur.start = st.start_kind
+
+        owner = (user.get("salesforce") or {}).get("salesforce_user_id") or st.salesforce_user_id
+        if not owner:  # looked up once, then kept in state (no per-pass lookup)
+            owner = sf.find_user_id(user["salesforce"]["username"])
+            if not owner:
+                raise ConfigError("the Salesforce user of this connection was not found", code="NO_SF_USER")
+            st.salesforce_user_id = owner
+            self.state.save_user(st)
+
+        # -- read -------------------------------------------------------------------------------
+        sf_cursor, sia_cursor = self.state.cursor(uid, SF), self.state.cursor(uid, SIA)
+        sf_rows = sf.changes(owner, *self._sf_lower_bound(sf_cursor))
+        sia_rows = self.sia.changes(uid, self._sia_lower_bound(sia_cursor))
+        sf_changes = {r["Id"]: r for r in sf_rows}
+        sia_changes = {t["id"]: t for t in sia_rows}
+        errors = self.state.task_errors(uid)  # failed last time: read again, whatever the cursors say
+        for task_id in [e.task_id for e in errors if e.side == SIA and e.task_id not in sia_changes]:
+            task = self.sia.get(uid, task_id)
+            if task is not None:
+                sia_changes[task_id] = task
+        retry_sf = [e.task_id for e in errors if e.side == SF and e.task_id not in sf_changes]
+        if retry_sf:
+            sf_changes.update({r["Id"]: r for r in sf.by_ids(retry_sf)})
+
+        links = self.state.links(uid)
+        purged: dict[str, str] = {}
+        last_pass = parse_stamp(st.last_pass_at) if st.last_pass_at else None
+        long_gap = last_pass is not None and now - last_pass > self.settings.gap_check_after
+        if st.start_kind == "previously_enabled" or long_gap:
+            # R3.4: deletions older than the recycle bin are not reported any more - check the linked ids.
+            ids = [link.sf_id for link in links if link.live and link.sf_id not in sf_changes]
+            found = {r["Id"]: r for r in sf.by_ids(ids)} if ids else {}
+            sf_changes.update(found)
+            purged = {
+                i: "linked-id check: gone from Salesforce (purged from the recycle bin)"
+                for i in ids
+                if i not in found
+            }
+
+        # -- plan and apply --------------------------------------------------------------------------
+        ctx = Context(
+            owner_id=owner,
+            enabled_at=enabled_at,
+            import_floor=st.import_floor,
+            template=template,
+            render=self.render,
+        )
+        actions = plan(links, sia_changes, sf_changes, ctx, purged)
+        self._apply(uid, sf, actions, ur, run_id)
+
+        # -- commit the bookmarks: the highest (stamp, id) actually read, never beyond what was seen --
+        self.state.set_cursor(
+            uid, SF, *_advance(sf_cursor, [(r["SystemModstamp"], r["Id"]) for r in sf_rows])
+        )
+        self.state.set_cursor(uid, SIA, *_advance(sia_cursor, [(t["updated_at"], t["id"]) for t in sia_rows]))
+        st = self.state.user(uid)
+        st.start_kind = None
+        st.last_pass_at = iso_ms(now)
+        self.state.save_user(st)
+
+    def _sf_lower_bound(self, cursor: tuple[str | None, str | None]) -> tuple[str | None, str | None]:
+        stamp, last_id = cursor
+        if not stamp:
+            return None, None
+        if self.settings.lookback:
+            return soql_datetime(parse_stamp(stamp) - self.settings.lookback), None
+        return soql_datetime(parse_stamp(stamp)), last_id  # strict keyset (SystemModstamp, Id)
+
+    def _sia_lower_bound(self, cursor: tuple[str | None, str | None]) -> str | None:
+        stamp, _ = cursor
+        return iso_ms(parse_stamp(stamp) - self.settings.lookback) if stamp else None
+
+    # -- apply ---------------------------------------------------------------------------------
+    def _apply(self, uid: str, sf, actions: list[Action], ur: UserReport, run_id) -> None:
+        at = iso_ms(self.clock.now())
+        batch = Batch()
+        pending: list[_Pending] = []
+        for action in actions:
+            if action.row in ("skip_preexisting", "skip_old"):
+                ur.skipped += 1
+            elif action.error:
+                code, message = action.error
+                self._fail(batch, ur, action, code, message)
+            elif action.row == "observe":
+                self._observe(batch, action)
+            elif action.row in ("push", "pull", "merge") and not (action.sia_patch or action.sf_patch):
+                self._done(batch, ur, _Pending(action))  # e.g. R2.2a: nothing to write, note the new values
+            else:
+                pending.append(_Pending(action))
+        self.state.commit(uid, batch, at, run_id)
+
+        # SIA writes: imports, restores, updates, deletions - 200 operations per batch call.
+        sia_ops = [(p, op) for p in pending for op in [_sia_op(p.action)] if op is not None]
+        for start in range(0, len(sia_ops), self.settings.batch_size):
+            chunk = sia_ops[start : start + self.settings.batch_size]
+            results = self.sia.batch(uid, [op for _, op in chunk])
+            self._after_write(SIA, "batch")
+            batch = Batch()
+            for (p, op), result in zip(chunk, results, strict=True):
+                p.sia_result = result
+                status = result.get("status", 500)
+                if status >= 300:
+                    error = result.get("error") or {}
+                    outcome = outcome_for(error.get("code"), status, deleting=op["op"] == "delete")
+                    if outcome != DONE:
+                        p.failed = True
+                        self._fail(
+                            batch,
+                            ur,
+                            p.action,
+                            error.get("code") or str(status),
+                            error.get("message") or "SIA rejected the write",
+                        )
+                        continue
+                if not p.action.sf_patch or p.action.row in ("import", "restore"):
+                    self._done(batch, ur, p)
+            self.state.commit(uid, batch, at, run_id)
+
+        # Salesforce writes: upsert (creates), update, delete - sObject Collections, 200 per call.
+        groups = {
+            "upsert": [p for p in pending if p.action.row == "create_sf"],
+            "update": [
+                p
+                for p in pending
+                if p.action.row in ("push", "pull", "merge") and p.action.sf_patch and not p.failed
+            ],
+            "delete": [p for p in pending if p.action.row == "delete_sf"],
+        }
+        for kind, items in groups.items():
+            for start in range(0, len(items), self.settings.batch_size):
+                chunk = items[start : start + self.settings.batch_size]
+                if kind == "upsert":
+                    results = sf.upsert([p.action.sf_patch for p in chunk])
+                elif kind == "update":
+                    results = sf.update([{"Id": p.action.link.sf_id, **p.action.sf_patch} for p in chunk])
+                else:
+                    results = sf.delete([p.action.link.sf_id for p in chunk])
+                self._after_write(SF, kind)
+                batch = Batch()
+                for p, result in zip(chunk, results, strict=True):
+                    p.sf_result = result
+                    if not result.get("success"):
+                        error = (result.get("errors") or [{}])[0]
+                        code = error.get("statusCode") or error.get("errorCode")
+                        if outcome_for(code, None, deleting=kind == "delete") != DONE:
+                            self._fail(batch, ur, p.action, code, error.get("message") or "rejected")
+                            continue
+                    self._done(batch, ur, p)
+                self.state.commit(uid, batch, at, run_id)
+
+    def _after_write(self, side: str, kind: str) -> None:
+        if self.hooks.after_write:
+            self.hooks.after_write(side, kind)
+
+    @staticmethod
+    def _observe(batch: Batch, action: Action) -> None:
+        """R4.5: content unchanged (an echo of our own write or a system touch) - only note the stamps."""
+        link = action.link
+        sia_stamp = action.sia_task["updated_at"] if action.sia_task else link.sia_stamp
+        sf_stamp = action.sf_record["SystemModstamp"] if action.sf_record else link.sf_stamp
+        if (sia_stamp, sf_stamp) != (link.sia_stamp, link.sf_stamp):
+            link.sia_stamp, link.sf_stamp = sia_stamp, sf_stamp
+            batch.links.append(link)
+
+    @staticmethod
+    def _task_keys(action: Action) -> list[tuple[str, str]]:
+        keys = []
+        sia_id = (action.sia_task or {}).get("id") or (action.link.sia_id if action.link else None)
+        sf_id = (action.sf_record or {}).get("Id") or (action.link.sf_id if action.link else None)
+        if sia_id and action.row not in ("import", "restore"):
+            keys.append((SIA, sia_id))
+        if sf_id and action.row != "create_sf":
+            keys.append((SF, sf_id))
+        return keys
+
+    def _fail(self, batch: Batch, ur: UserReport, action: Action, code, message: str) -> None:
+        """Skip this task (recorded, retried next pass), never blocking the rest."""
+        for side, task_id in self._task_keys(action):
+            batch.errors.append((side, task_id, code, message))
+        ur.errors.append(
+            {
+                "row": action.row,
+                "rules": action.rules,
+                "code": code,
+                "message": message,
+                "task": dict(self._task_keys(action)),
+            }
+        )
+
+    def _done(self, batch: Batch, ur: UserReport, p: _Pending) -> None:
+        action, row = p.action, p.action.row
+        batch.cleared += self._task_keys(action)
+        if row in ("import", "restore"):
+            task, record = p.sia_result["data"], action.sf_record
+            link = action.link or LinkObs(sia_id=task["id"], sf_id=record["Id"])
+            link.sia_id, link.live = task["id"], True
+            link.generation = link.generation + 1 if row == "restore" else 0
+            _set_sia(link, task)
+            _set_sf(link, sf_view(record), record["SystemModstamp"])
+            batch.links.append(link)
+            batch.cleared.append((SF, record["Id"]))
+            ur.created[SIA] += 1
+        elif row == "create_sf":
+            task = action.sia_task
+            link = LinkObs(sia_id=task["id"], sf_id=p.sf_result["id"])
+            _set_sia(link, task)
+            _set_sf(link, action.new_sf_values, None)
+            batch.links.append(link)
+            ur.created[SF] += 1
+        elif row in ("push", "pull", "merge"):
+            link = action.link
+            if action.sia_patch:
+                _set_sia(link, p.sia_result["data"])
+                ur.updated[SIA] += 1
+            elif action.sia_task:
+                _set_sia(link, action.sia_task)
+            else:
+                link.sia_values, link.sia_hash = action.new_sia_values, content_hash(action.new_sia_values)
+            stamp = action.sf_record["SystemModstamp"] if action.sf_record else link.sf_stamp
+            _set_sf(link, action.new_sf_values, stamp)
+            if action.sf_patch:
+                ur.updated[SF] += 1
+            batch.links.append(link)
+            for c in action.conflicts:
+                record = {
+                    "sia_id": link.sia_id,
+                    "sf_id": link.sf_id,
+                    "field": c.field,
+                    "sia_value": _text(c.sia_value),
+                    "sf_value": _text(c.sf_value),
+                    "winner": c.winner,
+                }
+                batch.conflicts.append(record)
+                ur.conflicts.append(record)
+        elif row in ("delete_sf", "delete_sia", "forget"):
+            link = action.link
+            link.live = False
+            batch.links.append(link)
+            deleted_in = {"delete_sf": SF, "delete_sia": SIA, "forget": "both"}[row]
+            if row != "forget":
+                ur.deleted[deleted_in] += 1
+            record = {
+                "sia_id": link.sia_id,
+                "sf_id": link.sf_id,
+                "deleted_in": deleted_in,
+                "how_found": action.how_found or "",
+            }
+            batch.deletions.append(record)
+            ur.deletions.append(record)
+
+
+def _sia_op(action: Action) -> dict | None:
+    if action.row in ("import", "restore"):
+        return {"op": "create", "idempotency_key": action.idempotency_key, "data": action.sia_patch}
+    if action.row in ("push", "pull", "merge") and action.sia_patch:
+        return {"op": "update", "id": action.link.sia_id, "data": action.sia_patch}
+    if action.row == "delete_sia":
+        return {"op": "delete", "id": action.link.sia_id}
+    return None
+
+
+def _set_sia(link: LinkObs, task: dict) -> None:
+    link.sia_values = sia_view(task)
+    link.sia_hash = content_hash(link.sia_values)
+    link.sia_stamp = task.get("updated_at")
+
+
+def _set_sf(link: LinkObs, values: dict, stamp: str | None) -> None:
+    link.sf_values = dict(values)
+    link.sf_hash = content_hash(link.sf_values)
+    link.sf_stamp = stamp
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _advance(
+    cursor: tuple[str | None, str | None], seen: list[tuple[str, str]]
+) -> tuple[str | None, str | None]:
+    """The keyset bookmark: the largest (stamp, id) among rows read, never moving backwards.
+
+    It only ever holds a stamp some row actually carried, so it can never pass the moment the read
+    started (tap-salesforce's rule); late commits behind it are caught by the look-back.
+    """
+    best = cursor
+    best_key = (parse_stamp(cursor[0]), cursor[1] or "") if cursor[0] else None
+    for stamp, row_id in seen:
+        key = (parse_stamp(stamp), row_id)
+        if best_key is None or key > best_key:
+            best, best_key = (stamp, row_id), key
+    return best

@@ -1,0 +1,130 @@
+"""The per-pass report: created / updated / deleted / skipped / conflicts / errors / API calls per side."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+
+def _sides() -> dict:
+    return {"sia": 0, "salesforce": 0}
+
+
+@dataclass
+class UserReport:
+    user_id: str
+    start: str | None = None  # "first" | "previously_enabled" | None (continuous)
+    created: dict = field(default_factory=_sides)  # tasks created IN that side
+    updated: dict = field(default_factory=_sides)
+    deleted: dict = field(default_factory=_sides)
+    skipped: int = 0
+    conflicts: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    deletions: list[dict] = field(default_factory=list)
+    api_calls: dict = field(default_factory=_sides)
+    stopped: str | None = None
+
+    @property
+    def writes(self) -> int:
+        return sum(self.created.values()) + sum(self.updated.values()) + sum(self.deleted.values())
+
+    def to_dict(self) -> dict:
+        return {
+            "user_id": self.user_id,
+            "start": self.start,
+            "created": self.created,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "skipped": self.skipped,
+            "conflicts": self.conflicts,
+            "errors": self.errors,
+            "deletions": self.deletions,
+            "api_calls": self.api_calls,
+            "stopped": self.stopped,
+        }
+
+
+@dataclass
+class PassReport:
+    run_id: int | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    users: list[UserReport] = field(default_factory=list)
+    sia_calls_total: int = 0  # includes the per-pass service calls (sync_users, subject_template)
+    error: str | None = None
+
+    def user(self, user_id: str) -> UserReport:
+        return next(u for u in self.users if u.user_id == user_id)
+
+    def total(self, name: str) -> dict | int:
+        if name in ("skipped",):
+            return sum(u.skipped for u in self.users)
+        if name in ("conflicts", "errors", "deletions"):
+            return sum(len(getattr(u, name)) for u in self.users)
+        out = _sides()
+        for u in self.users:
+            for side, n in getattr(u, name).items():
+                out[side] += n
+        return out
+
+    @property
+    def api_calls(self) -> dict:
+        return {"sia": self.sia_calls_total, "salesforce": self.total("api_calls")["salesforce"]}
+
+    def to_dict(self) -> dict:
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "totals": {
+                "created": self.total("created"),
+                "updated": self.total("updated"),
+                "deleted": self.total("deleted"),
+                "skipped": self.total("skipped"),
+                "conflicts": self.total("conflicts"),
+                "errors": self.total("errors"),
+                "api_calls": self.api_calls,
+            },
+            "users": [u.to_dict() for u in self.users],
+            "error": self.error,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def to_text(self) -> str:
+        return render_text(self.to_dict())
+
+
+def render_text(data: dict) -> str:
+    """A report dict (as stored per run) as a few readable lines."""
+    t = data["totals"]
+
+    def sides(d: dict) -> str:
+        return f"SIA {d['sia']}, Salesforce {d['salesforce']}"
+
+    lines = [
+        f"sync pass #{data['run_id']}  {data['started_at']} -> {data['finished_at']}  "
+        f"({len(data['users'])} user(s) with sync on)",
+        f"  created   {sides(t['created'])}",
+        f"  updated   {sides(t['updated'])}",
+        f"  deleted   {sides(t['deleted'])}",
+        f"  skipped   {t['skipped']}   conflicts {t['conflicts']}   errors {t['errors']}",
+        f"  API calls {sides(t['api_calls'])}",
+    ]
+    if data.get("error"):
+        lines.append(f"  pass error: {data['error']}")
+    for u in data["users"]:
+        head = f"  user {u['user_id']}"
+        if u["start"]:
+            head += f" [{u['start'].replace('_', ' ')} start]"
+        if u["stopped"]:
+            head += f" STOPPED: {u['stopped']}"
+        lines.append(head + f": calls {sides(u['api_calls'])}")
+        for c in u["conflicts"]:
+            lines.append(f"    conflict {c['field']} on {c['sia_id']}/{c['sf_id']}: {c['winner']} won (R4.3)")
+        for d in u["deletions"]:
+            lines.append(f"    deleted in {d['deleted_in']}: {d['sia_id']}/{d['sf_id']} - {d['how_found']}")
+        for e in u["errors"]:
+            lines.append(f"    error {e['code']}: {e['message']} {e['task']}")
+    return "\n".join(lines)

@@ -1,0 +1,101 @@
+"""The engine's state (SQLAlchemy 2.0 typed models): links, cursors, users, runs, errors, records."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class UserState(Base):
+    """Per SIA user: the Salesforce user it syncs with and what enabling the engine last saw (R1.3)."""
+
+    __tablename__ = "sync_users"
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    salesforce_user_id: Mapped[str | None] = mapped_column(String(18))
+    enabled_at_seen: Mapped[str | None] = mapped_column(String(40))  # SIA's last_enabled_at
+    import_floor: Mapped[str | None] = mapped_column(String(40))  # R3.3: 24 h before enabling
+    start_kind: Mapped[str | None] = mapped_column(String(24))  # first | previously_enabled (pending)
+    last_pass_at: Mapped[str | None] = mapped_column(String(40))  # engine clock
+
+
+class Link(Base):
+    """One SIA task <-> one Salesforce task, with what both looked like when last synced."""
+
+    __tablename__ = "sync_links"
+    __table_args__ = (UniqueConstraint("user_id", "sia_id"), UniqueConstraint("user_id", "sf_id"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    sia_id: Mapped[str] = mapped_column(String(64))
+    sf_id: Mapped[str] = mapped_column(String(18))
+    live: Mapped[bool] = mapped_column(Boolean, default=True)
+    sia_values: Mapped[dict] = mapped_column(JSON)
+    sf_values: Mapped[dict] = mapped_column(JSON)
+    sia_hash: Mapped[str] = mapped_column(String(64))
+    sf_hash: Mapped[str] = mapped_column(String(64))
+    sia_stamp: Mapped[str | None] = mapped_column(String(40))
+    sf_stamp: Mapped[str | None] = mapped_column(String(40))
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Cursor(Base):
+    """Keyset bookmark (stamp, id) per user per side, in that side's own clock."""
+
+    __tablename__ = "sync_cursors"
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    side: Mapped[str] = mapped_column(String(16), primary_key=True)
+    stamp: Mapped[str | None] = mapped_column(String(40))
+    last_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Run(Base):
+    __tablename__ = "sync_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[str] = mapped_column(String(40))
+    finished_at: Mapped[str | None] = mapped_column(String(40))
+    report: Mapped[dict | None] = mapped_column(JSON)
+
+
+class TaskError(Base):
+    """A task that could not be synced (SIA's "Salesforce Diagnostics"); retried every pass until it works."""
+
+    __tablename__ = "sync_task_errors"
+    __table_args__ = (UniqueConstraint("user_id", "side", "task_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    side: Mapped[str] = mapped_column(String(16))  # the side whose task is to be re-read
+    task_id: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str | None] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_at: Mapped[str] = mapped_column(String(40))
+    last_at: Mapped[str] = mapped_column(String(40))
+
+
+class ConflictRecord(Base):
+    __tablename__ = "sync_conflicts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    sia_id: Mapped[str] = mapped_column(String(64))
+    sf_id: Mapped[str] = mapped_column(String(18))
+    field: Mapped[str] = mapped_column(String(32))
+    sia_value: Mapped[str | None] = mapped_column(Text)
+    sf_value: Mapped[str | None] = mapped_column(Text)
+    winner: Mapped[str] = mapped_column(String(16))
+    at: Mapped[str] = mapped_column(String(40))
+
+
+class DeletionRecord(Base):
+    __tablename__ = "sync_deletions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    sia_id: Mapped[str] = mapped_column(String(64))
+    sf_id: Mapped[str] = mapped_column(String(18))
+    deleted_in: Mapped[str] = mapped_column(String(16))  # sia | salesforce | both
+    how_found: Mapped[str] = mapped_column(String(120))
+    at: Mapped[str] = mapped_column(String(40))
