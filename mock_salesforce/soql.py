@@ -280,7 +280,9 @@ class _Range:
 
 
 # SF-SOQL-6: ranges begin at 00:00:00 in the user's/org's time zone. Boundaries per the date
-# literal table of sforce_api_calls_soql_select_dateformats.htm ("Date Formats and Date Literals"):
+# literal table of developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/
+# sforce_api_calls_soql_select_dateformats.htm ("Date Formats and Date Literals in WHERE"; the table
+# rows were read from a translation of it, blog.csdn.net/zhilianhe/article/details/123876813):
 #   LAST_N_DAYS:n  "starts with the current day and continues for the past n days"; it includes the
 #                  current day, so LAST_N_DAYS:1 is yesterday and today -> [today-n, today].
 #   NEXT_N_DAYS:n  "starts 00:00:00 of the next day and continues for the next n days" — today is not
