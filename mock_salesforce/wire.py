@@ -1,0 +1,126 @@
+"""Salesforce's wire formats: datetimes, dates, record JSON with `attributes`, field-value parsing."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+
+from flask import Response, jsonify
+
+from mock_salesforce.errors import JSON_CONTENT_TYPE, JsonParserError
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def ms(dt: datetime) -> datetime:
+    """Truncate to millisecond precision (what Salesforce stores)."""
+    return dt.replace(microsecond=dt.microsecond // 1000 * 1000)
+
+
+def naive_utc(dt: datetime) -> datetime:
+    """The storage form: naive UTC with millisecond precision."""
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(UTC).replace(tzinfo=None)
+    return ms(dt)
+
+
+def format_datetime(value: datetime | None) -> str | None:
+    """`2026-11-28T17:01:54.000+0000` — millis, `+0000` without a colon."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+
+
+def format_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def format_value(kind: str, value):
+    """A stored value in its JSON form, by describe type."""
+    if value is None:
+        return None
+    if kind == "datetime":
+        return format_datetime(value)
+    if kind == "date":
+        return format_date(value)
+    if kind == "boolean":
+        return bool(value)
+    if kind == "double":
+        return float(value)
+    if kind == "int":
+        return int(value)
+    return value
+
+
+def parse_datetime(text: str) -> datetime:
+    """Parse an ISO-8601 datetime as Salesforce accepts it (Z, +hh:mm, +hhmm, fractions) -> naive UTC.
+
+    A value without an offset is read as UTC. Raises ValueError.
+    """
+    value = text.strip()
+    if not value or "T" not in value:
+        raise ValueError(text)
+    value = value.replace("Z", "+00:00").replace("z", "+00:00")
+    match = re.search(r"([+-])(\d{2})(\d{2})$", value)
+    if match and not re.search(r"[+-]\d{2}:\d{2}$", value):
+        value = value[: match.start()] + f"{match.group(1)}{match.group(2)}:{match.group(3)}"
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return naive_utc(parsed)
+
+
+def parse_date(text: str) -> date:
+    if not _DATE_RE.match(text.strip()):
+        raise ValueError(text)
+    return date.fromisoformat(text.strip())
+
+
+def record_url(version: str, sobject: str, record_id: str) -> str:
+    return f"/services/data/v{version}/sobjects/{sobject}/{record_id}"
+
+
+def attributes(version: str, sobject: str, record_id: str | None) -> dict:
+    out = {"type": sobject}
+    if record_id:
+        out["url"] = record_url(version, sobject, record_id)
+    return out
+
+
+def sf_json(data, status: int = 200) -> Response:
+    response = jsonify(data)
+    response.status_code = status
+    response.content_type = JSON_CONTENT_TYPE
+    return response
+
+
+def load_json_body(raw: bytes) -> object:
+    """Parse a request body; errors in the style of Salesforce's Jackson parser (JSON_PARSER_ERROR)."""
+    text = raw.decode("utf-8", errors="replace") if raw else ""
+    if not text.strip():
+        raise JsonParserError("No content to map due to end-of-input at [line:1, column:0]")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        char = text[exc.pos] if exc.pos < len(text) else ""
+        if char:
+            message = (
+                f"Unexpected character ('{char}' (code {ord(char)})): {exc.msg.lower()} "
+                f"at [line:{exc.lineno}, column:{exc.colno}]"
+            )
+        else:
+            message = f"Unexpected end-of-input: {exc.msg.lower()} at [line:{exc.lineno}, column:{exc.colno}]"
+        raise JsonParserError(message) from exc
+
+
+def load_json_object(raw: bytes, what: str = "the sObject") -> dict:
+    data = load_json_body(raw)
+    if not isinstance(data, dict):
+        token = "START_ARRAY" if isinstance(data, list) else "VALUE_STRING"
+        raise JsonParserError(
+            f"Cannot deserialize instance of {what} from {token} value at [line:1, column:1]"
+        )
+    return data
