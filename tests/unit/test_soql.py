@@ -469,6 +469,39 @@ def test_not_is_the_exact_complement_with_nulls(db):
     assert where(db, "NOT ActivityDate = THIS_WEEK") == {"t2", "t3", "t4", "t5"}
 
 
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "Subject = 'call bob'",
+        "Subject != 'call bob'",
+        "Subject < 'd'",
+        "Subject LIKE '%a%'",
+        "Subject IN ('Call Alice', 'Zed Café')",
+        "Subject NOT IN ('Call Alice')",
+        "Subject IN ('Call Alice', null)",
+        "Subject = null",
+        "CallDurationInSeconds >= 30",
+        "CallDurationInSeconds != 60",
+        "ActivityDate = THIS_WEEK",
+        "ActivityDate != TODAY",
+        "ActivityDate > 2026-11-27",
+        "CreatedDate <= YESTERDAY",
+        "IsReminderSet = true",
+        "IsReminderSet = null",
+        "IsClosed != false",
+        f"OwnerId = '{OWNER_A}'",
+        "(Priority = 'High' OR ActivityDate = null) AND CallDurationInSeconds > 10",
+        "NOT (Status IN ('Completed') OR Subject LIKE 'z%')",
+    ],
+)
+def test_a_condition_and_its_negation_split_the_rows(db, condition):
+    """SF-SOQL-4: two-valued logic, so every row matches exactly one of X and NOT X."""
+    matched = where(db, condition)
+    rest = where(db, f"NOT ({condition})")
+    assert matched.isdisjoint(rest)
+    assert matched | rest == {f"t{i}" for i in range(6)}
+
+
 def test_mixing_and_or_without_parentheses_is_refused():
     err = error("SELECT Id FROM Task WHERE IsClosed = true AND Priority = 'High' OR Subject = null")
     assert err.error_code == "MALFORMED_QUERY"
