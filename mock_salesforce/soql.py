@@ -56,7 +56,9 @@ __all__ = ["CompiledQuery", "FieldInfo", "ObjectInfo", "SoqlError", "compile_soq
 @dataclass(frozen=True)
 class FieldInfo:
     name: str  # canonical API name, e.g. "ActivityDate"
-    type: str  # id, reference, string, textarea, picklist, combobox, date, datetime, boolean, int, double
+    # id, reference, string, textarea, picklist, combobox, email, phone, url, date, datetime, boolean,
+    # int, double, currency, percent
+    type: str
     column: Any  # SQLAlchemy column (or expression) holding the value
     filterable: bool = True  # long text areas (Task.Description) can't be filtered ...
     sortable: bool = True  # ... or sorted in Salesforce
@@ -170,9 +172,11 @@ _WRONG_TYPE = "value of filter criterion for field '{field}' must be of type {ty
 _SOAP_TYPE = {
     "id": "id", "reference": "id", "string": "string", "textarea": "string", "picklist": "string",
     "combobox": "string", "date": "date", "datetime": "dateTime", "boolean": "boolean",
-    "int": "integer", "double": "double",
+    "int": "integer", "double": "double", "currency": "double", "percent": "double", "email": "string",
+    "phone": "string", "url": "string",
 }  # fmt: skip
-_TEXT_TYPES = frozenset({"string", "textarea", "picklist", "combobox"})
+_TEXT_TYPES = frozenset({"string", "textarea", "picklist", "combobox", "email", "phone", "url"})
+_NUMBER_TYPES = frozenset({"int", "double", "currency", "percent"})
 _ID_TYPES = frozenset({"id", "reference"})
 _MAX_OFFSET = 2000  # "Maximum SOQL offset allowed is 2000" [DOC sforce_api_calls_soql_select_offset]
 _WINDOW_TOKENS = 4  # SF-SOQL-7
@@ -494,8 +498,8 @@ class _Compiler:
 
     def like(self, info: FieldInfo, name_tok: Token, tok: Token, *, negate: bool) -> ColumnElement:
         if info.type not in _TEXT_TYPES:
-            self.fail("INVALID_QUERY_FILTER_OPERATOR", f"invalid operator on {_SOAP_TYPE[info.type]} field",
-                      name_tok)  # fmt: skip
+            soap = _SOAP_TYPE.get(info.type, info.type)
+            self.fail("INVALID_QUERY_FILTER_OPERATOR", f"invalid operator on {soap} field", name_tok)
         if tok.type != "STRING":
             self.wrong_type(info, tok)
         pattern = _decode_string(tok, like=True)
@@ -583,7 +587,7 @@ class _Compiler:
                 return to18(raw or ""), info.column
             except ValueError:
                 self.fail("MALFORMED_QUERY", f"invalid ID field: {raw}", tok)
-        if kind in ("int", "double"):
+        if kind in _NUMBER_TYPES:
             if tok.type != "NUMBER":
                 self.wrong_type(info, tok)
             number = float(tok)
@@ -613,7 +617,7 @@ class _Compiler:
         return rng
 
     def wrong_type(self, info: FieldInfo, tok: Token) -> NoReturn:
-        soap = _SOAP_TYPE[info.type]
+        soap = _SOAP_TYPE.get(info.type, info.type)
         quotes = "should be enclosed in quotes" if soap in ("id", "string") else (
             "should not be enclosed in quotes")  # fmt: skip
         self.fail("INVALID_FIELD", _WRONG_TYPE.format(field=info.name, type=soap, quotes=quotes), tok)
