@@ -257,9 +257,18 @@ class Engine:
                     self._done(batch, ur, p)
             self.state.commit(uid, batch, at, run_id)
 
+        imported = {
+            p.sia_result["data"]["id"]
+            for p in pending
+            if p.action.row in ("import", "restore") and p.sia_result and not p.failed
+        }
         # Salesforce writes: upsert (creates), update, delete - sObject Collections, 200 per call.
         groups = {
-            "upsert": [p for p in pending if p.action.row == "create_sf"],
+            # R4.6: an SIA task that an import just (re)linked is the engine's own earlier write,
+            # seen unlinked after an interrupted pass - never push it back as a new Salesforce task.
+            "upsert": [
+                p for p in pending if p.action.row == "create_sf" and p.action.sia_task["id"] not in imported
+            ],
             "update": [
                 p
                 for p in pending
