@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Response
-from sqlalchemy import Index, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from mock_core.clock import Clock
@@ -225,9 +225,11 @@ class Org(MockService):
             )
             s.add(cf)
         if external_id or unique:
-            column = getattr(TaskRow, cf.Slot)
-            expr = column if case_sensitive else func.lower(column)
-            Index(f"ix_task_{cf.Slot.lower()}", expr).create(self.engine, checkfirst=True)
+            # Raw DDL: an Index object would attach itself to the shared (module-level) table metadata.
+            column = f'"{cf.Slot}"'
+            expr = column if case_sensitive else f"lower({column})"
+            with self.engine.begin() as conn:
+                conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_task_{cf.Slot.lower()} ON sf_task ({expr})"))
         self._rebuild_schemas()
         return self.schemas["task"].get(name).describe()
 

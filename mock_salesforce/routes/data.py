@@ -114,7 +114,7 @@ def _method() -> str:
     """POST with ?_HttpMethod=PATCH is a PATCH (for clients that cannot send PATCH)."""
     if request.method == "POST" and request.args.get("_HttpMethod", "").upper() == "PATCH":
         return "PATCH"
-    return request.method
+    return "GET" if request.method == "HEAD" else request.method
 
 
 @bp.route(
@@ -272,8 +272,3 @@ def collection_upsert(ver: str, sobject: str, field: str) -> Response:
         raise E.MethodNotAllowed("HTTP Method 'POST' not allowed. Allowed are PATCH")
     records, all_or_none = _collection_body()
     return sf_json(org().collection_upsert(sobject, field, records, all_or_none, actor()))
-
-
-@bp.route(f"{V}/<path:rest>", methods=["GET", "POST", "PATCH", "DELETE", "PUT"])
-def unknown(ver: str, rest: str) -> Response:
-    raise E.NotFound()
