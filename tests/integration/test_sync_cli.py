@@ -1,0 +1,68 @@
+"""The CLI against both mocks as real servers (HTTPS for Salesforce): run --once, report, status, daemon."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from sandbox.harness import Harness
+from sync.cli import main
+
+
+@pytest.fixture
+def servers(tmp_path):
+    with Harness("servers") as h:
+        h.enable_sync()
+        h.salesforce().Task.create({"Subject": "From SF via the CLI"})
+        env = {
+            "TASKSYNC_SIA_URL": h.sia_url,
+            "TASKSYNC_SIA_TOKEN": h.sia.service_token,
+            "TASKSYNC_STATE_DB": f"sqlite:///{tmp_path / 'state.db'}",
+            "TASKSYNC_SF_URL": h.sf_url,
+            "TASKSYNC_SF_CA_BUNDLE": h.ca_path,
+        }
+        yield h, env
+
+
+def test_run_once_then_report_and_status(servers):
+    h, env = servers
+    runner = CliRunner()
+    result = runner.invoke(main, ["run", "--once", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["totals"]["created"] == {"sia": 1, "salesforce": 0}
+    assert data["totals"]["api_calls"]["salesforce"] == 1
+    assert [t["name"] for t in h.sia_tasks()] == ["From SF via the CLI"]
+    text = runner.invoke(main, ["report"], env=env)
+    assert text.exit_code == 0 and "created   SIA 1, Salesforce 0" in text.output
+    status = runner.invoke(main, ["status"], env=env)
+    assert status.exit_code == 0 and "1 linked task(s)" in status.output
+
+
+def test_missing_configuration_is_a_clear_error():
+    result = CliRunner().invoke(main, ["run", "--once"], env={"TASKSYNC_SIA_URL": ""})
+    assert result.exit_code == 2 and "Missing option" in result.output
+
+
+def test_daemon_stops_cleanly_on_sigterm(servers):
+    h, env = servers
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sync", "run", "--interval", "0.2"],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not h.sia_tasks() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "tasksync: stopped" in err
+    assert [t["name"] for t in h.sia_tasks()] == ["From SF via the CLI"]
