@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import requests
-from conftest import assert_error
+
+from .helpers import assert_error
 
 
 def test_rate_limit_fault_answers_429_with_retry_after(make_client, ann):

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import csrf_of
 
 from mock_sia import DEFAULT_PAGE_PASSWORD
+
+from .helpers import csrf_of
 
 
 @pytest.fixture

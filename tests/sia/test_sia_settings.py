@@ -4,9 +4,10 @@ connection (R1.1, R1.4), the sync's view of its users, and authentication."""
 from __future__ import annotations
 
 import pytest
-from conftest import assert_error
 
 from mock_sia import SERVICE_TOKEN
+
+from .helpers import assert_error
 
 CONNECTION = {
     "instance_url": "https://login.salesforce.com",

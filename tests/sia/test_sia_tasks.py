@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import START, assert_error
+
+from .helpers import START, assert_error
 
 TASK = {
     "type": "call",
@@ -363,10 +364,10 @@ def test_users_me(ann, admin, ann_id):
 
 def test_time_runs_with_a_running_clock():
     """Without freezing, created_at follows the injected clock, offset and all (time travel)."""
-    from conftest import client_for
-
     from mock_core.clock import Clock
     from mock_sia import ANN_TOKEN, create_app
+
+    from .helpers import client_for
 
     clock = Clock()
     clock.set(START - timedelta(days=400))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import assert_error
 
 from mock_sia.template import (
     DYNAMIC_FIELDS,
@@ -12,6 +11,8 @@ from mock_sia.template import (
     uses_activity_subject,
     validate_template,
 )
+
+from .helpers import assert_error
 
 TASK = {
     "type": "call",
