@@ -18,11 +18,22 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8443, show_default=True, type=int, help="Port (0 picks a free one).")
 @click.option("--http", "plain_http", is_flag=True, help="Plain HTTP instead of HTTPS.")
-@click.option("--db", "db_url", default=None, help="SQLAlchemy URL to persist to (sqlite:///org.db, postgresql+psycopg://...).")
-@click.option("--tls-cert", default=None, type=click.Path(exists=True, dir_okay=False), help="PEM certificate.")
-@click.option("--tls-key", default=None, type=click.Path(exists=True, dir_okay=False), help="PEM private key.")
+@click.option(
+    "--db",
+    "db_url",
+    default=None,
+    help="SQLAlchemy URL to persist to (sqlite:///org.db, postgresql+psycopg://...).",
+)
+@click.option(
+    "--tls-cert", default=None, type=click.Path(exists=True, dir_okay=False), help="PEM certificate."
+)
+@click.option(
+    "--tls-key", default=None, type=click.Path(exists=True, dir_okay=False), help="PEM private key."
+)
 @click.option("--seed", "seed_count", default=0, show_default=True, type=int, help="Seed N realistic tasks.")
-@click.option("--instance-url", default=None, help="Instance URL to hand out at login (default: this server's URL).")
+@click.option(
+    "--instance-url", default=None, help="Instance URL to hand out at login (default: this server's URL)."
+)
 def serve(host, port, plain_http, db_url, tls_cert, tls_key, seed_count, instance_url) -> None:
     """Serve one org over HTTPS (self-signed certificate unless --tls-cert/--tls-key) or --http."""
     if tls_cert and not tls_key:
@@ -36,7 +47,9 @@ def serve(host, port, plain_http, db_url, tls_cert, tls_key, seed_count, instanc
     click.echo(f"Salesforce mock org {org.org_id} at {instance_url or server.url}")
     if server.ca_path:
         click.echo(f"  trust this CA certificate: {server.ca_path}")
-    click.echo(f"  login: username={DEFAULT_USERNAME} password={DEFAULT_PASSWORD} security_token={DEFAULT_TOKEN}")
+    click.echo(
+        f"  login: username={DEFAULT_USERNAME} password={DEFAULT_PASSWORD} security_token={DEFAULT_TOKEN}"
+    )
     click.echo(
         "  from Python: Salesforce(username=..., password=..., security_token=..., "
         f"session=salesforce_session({server.url!r}, {server.ca_path!r}))"

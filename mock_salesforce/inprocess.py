@@ -73,4 +73,7 @@ def salesforce_session(server, ca_path: str | None = None) -> requests.Session:
     else:
         url = str(server)
     hosts = [*LOGIN_HOSTS, urlsplit(DEFAULT_INSTANCE_URL).netloc]
+    parts = urlsplit(url)
+    if parts.scheme == "http":  # simple-salesforce always says https://; send it to the plain-HTTP server
+        hosts.append(parts.netloc)
     return routed_session(url, ca_path, hosts)

@@ -229,7 +229,9 @@ class Org(MockService):
             column = f'"{cf.Slot}"'
             expr = column if case_sensitive else f"lower({column})"
             with self.engine.begin() as conn:
-                conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_task_{cf.Slot.lower()} ON sf_task ({expr})"))
+                conn.execute(
+                    text(f"CREATE INDEX IF NOT EXISTS ix_task_{cf.Slot.lower()} ON sf_task ({expr})")
+                )
         self._rebuild_schemas()
         return self.schemas["task"].get(name).describe()
 
@@ -1076,12 +1078,12 @@ class Org(MockService):
                 "&end=2026-11-28T00:00:00%2B00:00"
             )
         parsed = []
-        for text in (start, end):
+        for value in (start, end):
             try:
-                parsed.append(_minute(parse_datetime(text)))  # seconds are truncated
+                parsed.append(_minute(parse_datetime(value)))  # seconds are truncated
             except ValueError as exc:
                 raise E.InvalidReplicationDate(
-                    f"Unable to parse the date: {text}. Use ISO-8601 with an offset, e.g. "
+                    f"Unable to parse the date: {value}. Use ISO-8601 with an offset, e.g. "
                     "2026-11-27T00:00:00+00:00"
                 ) from exc
         begin, finish = parsed

@@ -44,8 +44,12 @@ class SalesforceContext:
 
     def direct(self, user: str | None = None, **kwargs) -> Salesforce:
         """A client on a session id with no way to log in again (`Salesforce(instance_url, session_id)`)."""
-        return Salesforce(instance_url=self.instance_url, session_id=self.org.new_session(user), **kwargs,
-                          **self.session_kw())
+        return Salesforce(
+            instance_url=self.instance_url,
+            session_id=self.org.new_session(user),
+            **kwargs,
+            **self.session_kw(),
+        )
 
 
 @pytest.fixture(scope="session")

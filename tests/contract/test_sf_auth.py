@@ -44,8 +44,9 @@ def test_inactive_user_cannot_log_in(sfx):
 
 
 def test_oauth_password_flow_with_any_client(sfx):
-    sf = sfx.client(username="admin@example.com", password="password", consumer_key="any-id",
-                    consumer_secret="any-secret")
+    sf = sfx.client(
+        username="admin@example.com", password="password", consumer_key="any-id", consumer_secret="any-secret"
+    )
     assert sf.Task.create({"Subject": "via oauth"})["success"]
     with pytest.raises(SalesforceAuthenticationFailed):
         sfx.client(username="admin@example.com", password="wrong", consumer_key="k", consumer_secret="s")
@@ -59,17 +60,32 @@ def test_oauth_client_credentials_runs_as_the_default_user(sfx):
 
 def test_refresh_token_grant(sfx):
     http = sfx.http or __import__("requests").Session()
-    token = http.post("https://login.salesforce.com/services/oauth2/token", data={
-        "grant_type": "password", "client_id": "c", "client_secret": "s", "username": "admin@example.com",
-        "password": "passwordtoken"}).json()
-    refreshed = http.post("https://login.salesforce.com/services/oauth2/token", data={
-        "grant_type": "refresh_token", "client_id": "c", "refresh_token": token["refresh_token"]})
+    token = http.post(
+        "https://login.salesforce.com/services/oauth2/token",
+        data={
+            "grant_type": "password",
+            "client_id": "c",
+            "client_secret": "s",
+            "username": "admin@example.com",
+            "password": "passwordtoken",
+        },
+    ).json()
+    refreshed = http.post(
+        "https://login.salesforce.com/services/oauth2/token",
+        data={"grant_type": "refresh_token", "client_id": "c", "refresh_token": token["refresh_token"]},
+    )
     assert refreshed.status_code == 200 and refreshed.json()["access_token"] != token["access_token"]
-    bad = http.post("https://login.salesforce.com/services/oauth2/token",
-                    data={"grant_type": "refresh_token", "refresh_token": "nope"})
-    assert bad.status_code == 400 and bad.json() == {"error": "invalid_grant",
-                                                     "error_description": "expired access/refresh token"}
-    unsupported = http.post("https://login.salesforce.com/services/oauth2/token", data={"grant_type": "magic"})
+    bad = http.post(
+        "https://login.salesforce.com/services/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": "nope"},
+    )
+    assert bad.status_code == 400 and bad.json() == {
+        "error": "invalid_grant",
+        "error_description": "expired access/refresh token",
+    }
+    unsupported = http.post(
+        "https://login.salesforce.com/services/oauth2/token", data={"grant_type": "magic"}
+    )
     assert unsupported.json()["error"] == "unsupported_grant_type"
 
 
@@ -79,8 +95,14 @@ def test_direct_session_id_mode(sfx):
 
 
 def test_sandbox_login_host_works_too(sfx):
-    sf = sfx.client(**{"username": "admin@example.com", "password": "password", "security_token": "token",
-                       "domain": "test"})
+    sf = sfx.client(
+        **{
+            "username": "admin@example.com",
+            "password": "password",
+            "security_token": "token",
+            "domain": "test",
+        }
+    )
     assert sf.query("SELECT COUNT() FROM Task")["totalSize"] == 0
 
 
@@ -99,7 +121,9 @@ def test_session_times_out_by_clock(sfx, sf):
     sfx.org.clock.advance(hours=3)
     with pytest.raises(SalesforceExpiredSession) as info:
         direct.query("SELECT Id FROM Task")
-    assert info.value.content == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+    assert info.value.content == [
+        {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
+    ]
     assert sf.query("SELECT COUNT() FROM Task")["totalSize"] == 1  # the password client logs in again
 
 
@@ -121,8 +145,9 @@ def test_api_allocation_runs_out(sfx, sf):
     assert sf.limits()["DailyApiRequests"] == {"Max": 100, "Remaining": 0}
     with pytest.raises(SalesforceRefusedRequest) as info:
         sf.Task.create({"Subject": "over"})
-    assert info.value.content == [{"message": "TotalRequests Limit exceeded.",
-                                   "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
+    assert info.value.content == [
+        {"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}
+    ]
     sfx.org.clock.advance(hours=24)  # a new day, a fresh allocation
     assert sf.Task.create({"Subject": "next day"})["success"]
 
@@ -138,8 +163,14 @@ def test_versions_are_public_and_not_counted(sfx, sf):
 
 def test_any_version_and_trailing_slash(sfx):
     for version in ("52.0", "59.0", "62.0"):
-        sf = sfx.client(**{"username": "admin@example.com", "password": "password", "security_token": "token",
-                           "version": version})
+        sf = sfx.client(
+            **{
+                "username": "admin@example.com",
+                "password": "password",
+                "security_token": "token",
+                "version": version,
+            }
+        )
         assert sf.Task.metadata()["objectDescribe"]["keyPrefix"] == "00T"
         assert sf.restful("limits")["DailyApiRequests"]["Max"] == 15000
         assert sf.restful("limits/")["DailyApiRequests"]["Max"] == 15000

@@ -23,7 +23,11 @@ def test_get_returns_every_field_with_canonical_names_and_formats(sfx, sf):
     record = sf.Task.get(new_id)
     assert record["attributes"] == {"type": "Task", "url": f"/services/data/v59.0/sobjects/Task/{new_id}"}
     assert record["Subject"] == "Call Ann" and record["ActivityDate"] == "2026-12-01"
-    assert record["Status"] == "Not Started" and record["Priority"] == "High" and record["IsHighPriority"] is True
+    assert (
+        record["Status"] == "Not Started"
+        and record["Priority"] == "High"
+        and record["IsHighPriority"] is True
+    )
     assert record["IsClosed"] is False and record["IsDeleted"] is False
     assert record["OwnerId"] == sfx.org.default_user()["Id"] == record["CreatedById"]
     assert record["CreatedDate"] == record["SystemModstamp"] == "2026-11-28T12:00:00.000+0000"
@@ -87,7 +91,11 @@ def test_unknown_and_malformed_ids(sf):
         ({"Status": "Nope"}, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", ["Status"]),
         ({"Priority": None}, "REQUIRED_FIELD_MISSING", ["Priority"]),
         ({"OwnerId": "xyz"}, "MALFORMED_ID", ["OwnerId"]),
-        ({"OwnerId": "0055e0000000999" + checksum("0055e0000000999")}, "INVALID_CROSS_REFERENCE_KEY", ["OwnerId"]),
+        (
+            {"OwnerId": "0055e0000000999" + checksum("0055e0000000999")},
+            "INVALID_CROSS_REFERENCE_KEY",
+            ["OwnerId"],
+        ),
         ({"ActivityDate": "28/11/2026"}, "JSON_PARSER_ERROR", ["ActivityDate"]),
         ({"Id": "00T5e0000000001EAA"}, "INVALID_FIELD_FOR_INSERT_UPDATE", ["Id"]),
     ],
@@ -123,8 +131,11 @@ def test_update_validation_and_task_subtype_is_create_only(sf):
     assert error_of(info)["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
     with pytest.raises(SalesforceMalformedRequest) as info:
         sf.Task.update(new_id, {"Status": None})
-    assert error_of(info) == {"message": "Required fields are missing: [Status]",
-                              "errorCode": "REQUIRED_FIELD_MISSING", "fields": ["Status"]}
+    assert error_of(info) == {
+        "message": "Required fields are missing: [Status]",
+        "errorCode": "REQUIRED_FIELD_MISSING",
+        "fields": ["Status"],
+    }
     assert sf.Task.get(new_id)["Status"] == "Not Started"  # nothing was half-written
 
 
@@ -187,13 +198,17 @@ def test_upsert_several_matches_is_300_and_unknown_field_404(sfx, sf):
     b = sf.Task.create({"Legacy_Id__c": "L1"})["id"]
     with pytest.raises(SalesforceMoreThanOneRecord) as info:
         sf.Task.upsert("Legacy_Id__c/L1", {"Subject": "which?"})
-    assert info.value.content == [f"/services/data/v59.0/sobjects/Task/{a}",
-                                  f"/services/data/v59.0/sobjects/Task/{b}"]
+    assert info.value.content == [
+        f"/services/data/v59.0/sobjects/Task/{a}",
+        f"/services/data/v59.0/sobjects/Task/{b}",
+    ]
     with pytest.raises(SalesforceMoreThanOneRecord):
         sf.Task.get_by_custom_id("Legacy_Id__c", "L1")
     with pytest.raises(SalesforceResourceNotFound) as info:
         sf.Task.upsert("Nope__c/1", {"Subject": "x"})
-    assert error_of(info)["message"] == "Provided external ID field does not exist or is not accessible: Nope__c"
+    assert (
+        error_of(info)["message"] == "Provided external ID field does not exist or is not accessible: Nope__c"
+    )
     with pytest.raises(SalesforceResourceNotFound):
         sf.Task.get_by_custom_id("SIA_Task_Id__c", "missing")
 
@@ -210,12 +225,19 @@ def test_describe_and_metadata(sf):
     fields = {f["name"]: f for f in described["fields"]}
     assert fields["Subject"]["length"] == 255 and fields["Subject"]["type"] == "combobox"
     assert fields["Description"]["length"] == 32000 and fields["Description"]["filterable"] is False
-    assert [v["value"] for v in fields["Status"]["picklistValues"]][:3] == ["Not Started", "In Progress",
-                                                                           "Completed"]
-    assert fields["Status"]["defaultValue"] == "Not Started" and fields["Status"]["restrictedPicklist"] is True
+    assert [v["value"] for v in fields["Status"]["picklistValues"]][:3] == [
+        "Not Started",
+        "In Progress",
+        "Completed",
+    ]
+    assert (
+        fields["Status"]["defaultValue"] == "Not Started" and fields["Status"]["restrictedPicklist"] is True
+    )
     assert fields["IsClosed"]["createable"] is False and fields["IsClosed"]["updateable"] is False
     ext = fields["SIA_Task_Id__c"]
-    assert ext["externalId"] is True and ext["unique"] is True and ext["custom"] is True and ext["length"] == 255
+    assert (
+        ext["externalId"] is True and ext["unique"] is True and ext["custom"] is True and ext["length"] == 255
+    )
     assert sf.Task.metadata()["objectDescribe"]["name"] == "Task"
     names = [o["name"] for o in sf.describe()["sobjects"]]
     assert {"Task", "User"} <= set(names)
@@ -236,8 +258,11 @@ def test_head_and_http_method_override(sf):
     new_id = sf.Task.create({"Subject": "x"})["id"]
     head = sf.session.head(f"{sf.base_url}sobjects/Task/{new_id}", headers=sf.headers)
     assert head.status_code == 200 and head.content == b""
-    override = sf.session.post(f"{sf.base_url}sobjects/Task/{new_id}?_HttpMethod=PATCH", headers=sf.headers,
-                               json={"Subject": "patched"})
+    override = sf.session.post(
+        f"{sf.base_url}sobjects/Task/{new_id}?_HttpMethod=PATCH",
+        headers=sf.headers,
+        json={"Subject": "patched"},
+    )
     assert override.status_code == 204
     assert sf.Task.get(new_id)["Subject"] == "patched"
 
