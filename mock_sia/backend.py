@@ -123,6 +123,10 @@ class SiaService(MockService):
             raise NotFound(f"no user with e-mail {email}", field="email")
         return found
 
+    def set_time_zone(self, user_id: str, time_zone: str) -> dict:
+        """The user's IANA time zone (their SIA profile), as `PATCH /api/v1/users/me` sets it."""
+        return self.store.update_user(self.user(user_id), {"time_zone": time_zone})
+
     def set_task_sync(self, user_id: str, enabled: bool) -> dict:
         return self.store.set_task_sync(self.user(user_id), enabled)
 

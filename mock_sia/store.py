@@ -352,6 +352,28 @@ class SiaStore:
         with self.tx() as s:
             return [self._user_dict(u) for u in s.scalars(select(User).order_by(User.pk))]
 
+    def update_user(self, user: UserInfo, data: Any) -> dict:
+        """A user's own profile: `name` and `time_zone` (the zone the Command Center uses, R6.1)."""
+        if not isinstance(data, Mapping):
+            raise ValidationFailed("the body must be a JSON object")
+        for key in data:
+            if key not in ("name", "time_zone"):
+                raise ValidationFailed(f"'{key}' cannot be changed here", field=key)
+        if "name" in data and (not isinstance(data["name"], str) or not data["name"].strip()
+                               or len(data["name"]) > 255):
+            raise ValidationFailed("'name' must be 1..255 characters", field="name")
+        if "time_zone" in data:
+            zone(data["time_zone"])
+        with self.tx() as s:
+            row = s.get(User, user.pk)
+            if row is None:
+                raise NotFound(f"no user {user.id}", field="user_id")
+            if "name" in data:
+                row.name = data["name"].strip()
+            if "time_zone" in data:
+                row.time_zone = data["time_zone"]
+            return self._info(row).to_dict()
+
     def user_by_token(self, token: str) -> UserInfo | None:
         with self.tx() as s:
             row = s.get(ApiToken, token)

@@ -115,6 +115,11 @@ def api_blueprint() -> Blueprint:
     def me():
         return jsonify(_user().to_dict())
 
+    @bp.patch("/users/me")
+    def update_me():
+        user = _user()
+        return jsonify(_svc().store.update_user(user, _json_body()))
+
     # -- tasks ---------------------------------------------------------------------------------------
     @bp.get("/tasks")
     def list_tasks():

@@ -119,3 +119,19 @@ def test_daylight_saving_change_keeps_calendar_days(clock, admin):
 def test_other_users_tasks_never_show(ann, admin):
     _add(admin, "admin's", "2026-11-28")
     assert ann.get("/api/v1/command_center").json()["today"] == []
+
+
+def test_changing_the_time_zone_moves_the_users_day(clock, ann, sia, ann_id):
+    """A user's own time zone (PATCH /users/me, or the Python API) decides 'today' (R6.1)."""
+    clock.set(datetime(2026, 11, 29, 2, 0, tzinfo=UTC))  # 21:00 on the 28th in New York
+    _add(ann, "on the 29th", "2026-11-29")
+    assert _names(ann.get("/api/v1/command_center").json(), "tomorrow") == ["on the 29th"]
+    changed = ann.patch("/api/v1/users/me", json={"time_zone": "Europe/Berlin"})
+    assert changed.status_code == 200 and changed.json()["time_zone"] == "Europe/Berlin"
+    assert _names(ann.get("/api/v1/command_center").json(), "today") == ["on the 29th"]
+    sia.set_time_zone(ann_id, "America/Los_Angeles")
+    assert ann.get("/api/v1/command_center").json()["date"] == "2026-11-28"
+    bad = ann.patch("/api/v1/users/me", json={"time_zone": "Mars/Olympus"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "time_zone"
+    assert ann.patch("/api/v1/users/me", json={"role": "admin"}).json()["error"]["field"] == "role"
+    assert ann.get("/api/v1/users/me").json()["role"] == "user"
