@@ -8,9 +8,11 @@ sends requests for those hosts to the app; all other hosts are untouched.
 
 from __future__ import annotations
 
+import http.client
 import io
 import threading
 from collections.abc import Iterable, Mapping
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import requests
@@ -86,7 +88,7 @@ class WSGITransport(BaseAdapter):
         response.status_code = int(captured["status"].split(" ", 1)[0])
         response.reason = captured["status"].split(" ", 1)[1] if " " in captured["status"] else ""
         response.headers = CaseInsensitiveDict(captured["headers"])
-        response.raw = io.BytesIO(content)
+        response.raw = _Raw(content, captured["headers"])
         response._content = content
         response._content_consumed = True
         response.encoding = requests.utils.get_encoding_from_headers(response.headers)
@@ -97,6 +99,18 @@ class WSGITransport(BaseAdapter):
 
     def close(self) -> None:
         pass
+
+
+class _Raw(io.BytesIO):
+    """The body, plus the `_original_response.msg` that requests reads Set-Cookie from, so a
+    `requests.Session` keeps cookies across in-process calls as it does over a socket."""
+
+    def __init__(self, content: bytes, headers) -> None:
+        super().__init__(content)
+        message = http.client.HTTPMessage()
+        for name, value in headers:
+            message.add_header(name, value)
+        self._original_response = SimpleNamespace(msg=message, info=lambda: message)
 
 
 def _unquote_path(path: str) -> str:

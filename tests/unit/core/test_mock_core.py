@@ -202,6 +202,26 @@ def test_admin_clock_reset_seed_and_journal(http, app_svc):
     assert http.post("https://echo.test/__admin/users", data="not json").status_code == 400
 
 
+def test_in_process_sessions_keep_cookies(app_svc):
+    app, _ = app_svc
+
+    @app.get("/login")
+    def login():
+        response = jsonify({})
+        response.set_cookie("sid", "abc")
+        return response
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+
+        return jsonify({"sid": request.cookies.get("sid")})
+
+    session = make_session({"https://echo.test": app})
+    session.get("https://echo.test/login")
+    assert session.get("https://echo.test/whoami").json() == {"sid": "abc"}
+
+
 def test_two_apps_never_share_state():
     (app_a, svc_a), (app_b, svc_b) = make_app(), make_app()
     session = make_session({"https://a.test": app_a, "https://b.test": app_b})
