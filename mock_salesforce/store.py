@@ -1379,11 +1379,11 @@ class Org(MockService):
             )
             if len(rows) >= 5000:
                 with self.tx() as s:
-                    s.execute(insert(TaskRow), rows)
+                    s.connection().execute(insert(TaskRow.__table__), rows)  # Core executemany: fast
                 rows = []
         if rows:
             with self.tx() as s:
-                s.execute(insert(TaskRow), rows)
+                s.connection().execute(insert(TaskRow.__table__), rows)  # Core executemany: fast
         out: dict = {"created": len(ids), "owner": owner_id}
         if len(ids) <= 1000:
             out["ids"] = ids
