@@ -32,8 +32,8 @@ Feature: Which task fields are synced
 
       Examples:
         | moment                       | due date       |
-        | 2 March 2026, 00:30 UTC      | 2 March 2026   |
-        | 2 March 2026, 23:30 UTC      | 3 March 2026   |
+        | 3 March 2026, 00:30 UTC      | 3 March 2026   |
+        | 3 March 2026, 23:30 UTC      | 4 March 2026   |
         | 31 December 2026, 23:59 UTC  | 1 January 2027 |
 
     @R2.4
@@ -45,8 +45,8 @@ Feature: Which task fields are synced
 
       Examples:
         | moment                       | due date       |
-        | 2 March 2026, 00:30 UTC      | 2 March 2026   |
-        | 2 March 2026, 23:30 UTC      | 3 March 2026   |
+        | 3 March 2026, 00:30 UTC      | 3 March 2026   |
+        | 3 March 2026, 23:30 UTC      | 4 March 2026   |
         | 28 March 2026, 23:59 UTC     | 29 March 2026  |
 
     @R2.4

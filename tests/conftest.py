@@ -21,6 +21,7 @@ MODES = ("inprocess", "servers")
 TAG = re.compile(r"(?<![\w@])@([^\s@#]+)")
 
 pytest_plugins = [
+    "pytester",
     "reporting",
     "steps.clock",
     "steps.command_center",

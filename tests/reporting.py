@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from pytest_bdd.parser import FeatureParser
 from pytest_bdd.reporting import scenario_reports_registry
+from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 VARIANT_PARAM = "acceptance_mode"
 RULE_ID = re.compile(r"^R\d+(\.\d+)+[a-z]?$")
@@ -74,7 +75,8 @@ class AcceptanceReport:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         outcome = yield
         report: pytest.TestReport = outcome.get_result()
-        template = getattr(getattr(item, "obj", None), "__scenario__", None)
+        function = getattr(item, "obj", None)
+        template = scenario_wrapper_template_registry.get(function) if function is not None else None
         if template is None:
             return  # not a pytest-bdd scenario
         result = self.results.get(item.nodeid)

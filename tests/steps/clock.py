@@ -10,7 +10,12 @@ from steps.world import World
 
 @given(parsers.re(r"the time is (?P<at>.+)"))
 def the_time_is(world: World, at: str) -> None:
-    world.clock.set(moment(at))
+    """Travel forward to that moment (time never runs backwards in a scenario)."""
+    target = moment(at)
+    now = world.clock.now()
+    if target < now:
+        raise ValueError(f"the scenario is already at {now:%d %B %Y, %H:%M} UTC; it cannot go back to {at}")
+    world.clock.set(target)
 
 
 @given(parsers.re(r"(?P<amount>\d+ (?:second|minute|hour|day|week)s?) (?:have|has) passed"))
