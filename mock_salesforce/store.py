@@ -245,7 +245,7 @@ class Org(MockService):
         closed: list[str] | None = None,
         high: list[str] | None = None,
     ) -> dict:
-        """Change Task.Status / Task.Priority values, restriction and default (persisted)."""
+        """SF-ORG-7: change Task.Status / Task.Priority values, restriction and default (persisted)."""
         if name not in ("Status", "Priority"):
             raise AdminError("only Status and Priority picklists are configurable")
         current = dict(self.picklists[name])
@@ -376,7 +376,7 @@ class Org(MockService):
         return self._refresh_tokens.get(token)
 
     def authenticate(self, session_id: str | None) -> str:
-        """The session's user id; expired or unknown sessions -> INVALID_SESSION_ID (401)."""
+        """SF-ORG-13: the session's user id; expired or unknown sessions -> INVALID_SESSION_ID (401)."""
         if not session_id:
             raise E.InvalidSession()
         now = self.clock.now()
@@ -405,7 +405,7 @@ class Org(MockService):
             self.api_used = 0
 
     def count_api_call(self) -> None:
-        """Count one REST call; when the allocation is spent -> 403 REQUEST_LIMIT_EXCEEDED."""
+        """SF-ORG-14: count one REST call; when the allocation is spent -> 403 REQUEST_LIMIT_EXCEEDED."""
         with self._lock:
             self._roll_api_window()
             if self.api_used >= self.api_max:
@@ -489,7 +489,7 @@ class Org(MockService):
                     fields=[name],
                 )
             if value == "":
-                return None  # Salesforce stores empty text as null
+                return None  # SF-ORG-6: Salesforce stores empty text as null
             if fdef.length and len(value) > fdef.length:
                 raise E.StringTooLong(
                     f"{label}: data value too large: {value} (max length={fdef.length})", fields=[name]
@@ -554,7 +554,7 @@ class Org(MockService):
     def _values(
         self, s: Session, schema: SObjectSchema, data: dict, *, creating: bool, skip: tuple[str, ...] = ()
     ) -> dict[FieldDef, Any]:
-        """Validate a record body: unknown fields, read-only fields, then each value."""
+        """Validate a record body: unknown fields, read-only fields, then each value (SF-ORG-1, SF-ORG-5)."""
         out: dict[FieldDef, Any] = {}
         read_only: list[str] = []
         for key, value in data.items():
@@ -593,7 +593,7 @@ class Org(MockService):
         status_before = row.Status
         for attr, value in final.items():
             setattr(row, attr, value)
-        # Derived fields, as the org computes them from TaskStatus.IsClosed and TaskPriority.IsHighPriority.
+        # SF-ORG-3: derived fields (TaskStatus.IsClosed, TaskPriority.IsHighPriority).
         closed = self.picklists["Status"].get("closed", ["Completed"])
         row.IsClosed = row.Status in closed
         row.IsHighPriority = row.Priority in self.picklists["Priority"].get("high", ["High"])
@@ -652,7 +652,7 @@ class Org(MockService):
         values = self._values(s, schema, data, creating=True)
         values.update(extra or {})
         now = self.now()
-        row = TaskRow(
+        row = TaskRow(  # SF-ORG-2: the create defaults
             Id=self.ids.new(schema.key_prefix),
             Status=self.picklists["Status"]["default"],
             Priority=self.picklists["Priority"]["default"],
@@ -691,7 +691,7 @@ class Org(MockService):
         values = self._values(s, schema, data, creating=False, skip=("id", *skip))
         self._apply(s, schema, row, values, batch_seen)
         now = self.now()
-        row.LastModifiedDate = row.SystemModstamp = now  # every write bumps both (ms precision)
+        row.LastModifiedDate = row.SystemModstamp = now  # SF-ORG-4: every write bumps both (ms precision)
         row.LastModifiedById = actor
         return row
 
@@ -699,11 +699,11 @@ class Org(MockService):
         now = self.now()
         row.IsDeleted = True
         row.DeletedDate = now
-        row.SystemModstamp = now  # a delete bumps SystemModstamp (reference §0.12 / §2.9)
+        row.SystemModstamp = now  # SF-ORG-4: a delete bumps SystemModstamp too
         row.LastModifiedById = actor
 
     def _live_row(self, s: Session, schema: SObjectSchema, record_id: str, *, for_write: bool) -> Any:
-        """The row for a path id: 404 NOT_FOUND for malformed/foreign ids, ENTITY_IS_DELETED for the bin."""
+        """SF-ORG-8: the row for a path id (404 NOT_FOUND if malformed or foreign; ENTITY_IS_DELETED)."""
         try:
             rid = to18(record_id)
         except ValueError as exc:
@@ -812,7 +812,9 @@ class Org(MockService):
     def upsert(
         self, sobject: str, field_name: str, value: str, data: dict, actor: str, version: str
     ) -> tuple[str, bool] | list[str]:
-        """Upsert by external id: (id, created) or the matching record URLs when several match."""
+        """Upsert by external id: (id, created) or the matching record URLs when several match.
+
+        SF-ORG-9 matching (case-insensitive, live rows); SF-ORG-10 the body may repeat the URL value only."""
         schema = self.schema(sobject)
         fdef = self.external_field(schema, field_name)
         body_value = next((v for k, v in data.items() if k.lower() == fdef.name.lower()), None)
@@ -856,7 +858,7 @@ class Org(MockService):
             )
 
     def _run_collection(self, items: list, all_or_none: bool, work) -> list[dict]:
-        """Run `work(s, item, batch_seen) -> result dict` per item in one transaction.
+        """SF-ORG-11: run `work(s, item, batch_seen) -> result dict` per item in one transaction.
 
         With allOrNone, one failure rolls all back: failures keep their errors, the others report
         ALL_OR_NONE_OPERATION_ROLLED_BACK.
@@ -1020,7 +1022,7 @@ class Org(MockService):
 
     # -- recycle bin -----------------------------------------------------------------------------
     def _maybe_purge(self, s: Session) -> None:
-        """Lazily purge rows deleted more than 15 days ago (by clock time), at most once a clock minute."""
+        """SF-ORG-12: lazily purge rows deleted over 15 days ago (clock time), at most once a clock minute."""
         now = self.now()
         if self._last_purge is not None and timedelta(0) <= now - self._last_purge < timedelta(minutes=1):
             return
@@ -1072,6 +1074,7 @@ class Org(MockService):
 
     # -- replication (updated / deleted) ------------------------------------------------------------
     def _window(self, start: str | None, end: str | None, days: int) -> tuple[datetime, datetime, datetime]:
+        """SF-ORG-17: the replication window, checked the way getUpdated/getDeleted check it."""
         if not start or not end:
             raise E.InvalidReplicationDate(
                 "Both start and end are required, e.g. ?start=2026-11-27T00:00:00%2B00:00"
@@ -1184,7 +1187,7 @@ class Org(MockService):
         model = schema.model
         conds = [] if cq.where is None else [cq.where]
         if model is TaskRow and not include_deleted:
-            conds.append(TaskRow.IsDeleted.is_(False))  # query hides the recycle bin; queryAll shows it
+            conds.append(TaskRow.IsDeleted.is_(False))  # SF-ORG-16: query hides the bin; queryAll shows it
         with self.tx() as s:
             self._maybe_purge(s)
             limited = select(model.Id).where(*conds)
@@ -1245,7 +1248,7 @@ class Org(MockService):
         return out
 
     def query_more(self, locator: str, version: str) -> dict:
-        """The next page of a cursor: `<locator>-<position>`; unknown/expired -> INVALID_QUERY_LOCATOR."""
+        """SF-ORG-15: the next page of `<locator>-<position>`; unknown or expired -> INVALID_QUERY_LOCATOR."""
         key, _, pos_text = locator.rpartition("-")
         with self._lock:
             cursor = self._cursors.get(key)
