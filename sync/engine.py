@@ -190,26 +190,28 @@ class Engine:
         self._apply(uid, sf, actions, ur, run_id)
 
         # -- commit the bookmarks: the highest (stamp, id) actually read, never beyond what was seen --
-        self.state.set_cursor(
-            uid, SF, *_advance(sf_cursor, [(r["SystemModstamp"], r["Id"]) for r in sf_rows])
-        )
-        self.state.set_cursor(uid, SIA, *_advance(sia_cursor, [(t["updated_at"], t["id"]) for t in sia_rows]))
+        sf_rows_keys = [(r["SystemModstamp"], r["Id"]) for r in sf_rows]
+        sia_rows_keys = [(t["updated_at"], t["id"]) for t in sia_rows]
+        self.state.set_cursor(uid, SF, *_advance(sf_cursor[:2], sf_rows_keys))
+        self.state.set_cursor(uid, SIA, *_advance(sia_cursor[:2], sia_rows_keys))
         st = self.state.user(uid)
         st.start_kind = None
         st.last_pass_at = iso_ms(now)
         self.state.save_user(st)
 
-    def _sf_lower_bound(self, cursor: tuple[str | None, str | None]) -> tuple[str | None, str | None]:
-        stamp, last_id = cursor
+    def _sf_lower_bound(self, cursor: tuple) -> tuple[str | None, str | None]:
+        stamp, last_id, settled = cursor
         if not stamp:
             return None, None
-        if self.settings.lookback:
+        if self.settings.lookback and not (settled and last_id):
             return soql_datetime(parse_stamp(stamp) - self.settings.lookback), None
         return soql_datetime(parse_stamp(stamp)), last_id  # strict keyset (SystemModstamp, Id)
 
-    def _sia_lower_bound(self, cursor: tuple[str | None, str | None]) -> str | None:
-        stamp, _ = cursor
-        return iso_ms(parse_stamp(stamp) - self.settings.lookback) if stamp else None
+    def _sia_lower_bound(self, cursor: tuple) -> str | None:
+        stamp, _, settled = cursor
+        if not stamp:
+            return None
+        return stamp if settled else iso_ms(parse_stamp(stamp) - self.settings.lookback)
 
     # -- apply ---------------------------------------------------------------------------------
     def _apply(self, uid: str, sf, actions: list[Action], ur: UserReport, run_id) -> None:
@@ -425,18 +427,20 @@ def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
-def _advance(
-    cursor: tuple[str | None, str | None], seen: list[tuple[str, str]]
-) -> tuple[str | None, str | None]:
+def _advance(cursor: tuple, seen: list[tuple[str, str]]) -> tuple[str | None, str | None, bool]:
     """The keyset bookmark: the largest (stamp, id) among rows read, never moving backwards.
 
     It only ever holds a stamp some row actually carried, so it can never pass the moment the read
-    started (tap-salesforce's rule); late commits behind it are caught by the look-back.
+    started (tap-salesforce's rule). Late commits behind it are caught by the look-back: after a
+    read that moved the bookmark, the next read looks back once more (`settled` False); a read that
+    found nothing beyond the bookmark settles it, and later reads use the strict keyset, so an idle
+    pass costs one call that returns nothing.
     """
+    cursor = tuple(cursor[:2])
     best = cursor
     best_key = (parse_stamp(cursor[0]), cursor[1] or "") if cursor[0] else None
     for stamp, row_id in seen:
         key = (parse_stamp(stamp), row_id)
         if best_key is None or key > best_key:
             best, best_key = (stamp, row_id), key
-    return best
+    return (*best, best == cursor)

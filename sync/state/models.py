@@ -49,6 +49,9 @@ class Cursor(Base):
     side: Mapped[str] = mapped_column(String(16), primary_key=True)
     stamp: Mapped[str | None] = mapped_column(String(40))
     last_id: Mapped[str | None] = mapped_column(String(64))
+    # False right after new rows were read: the next read looks back `lookback` behind the bookmark
+    # once more (late commits); True afterwards: strict keyset reads (an idle pass reads nothing).
+    settled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Run(Base):

@@ -73,14 +73,16 @@ class StateStore:
         with self.sessions.begin() as s:
             s.merge(row)
 
-    def cursor(self, user_id: str, side: str) -> tuple[str | None, str | None]:
+    def cursor(self, user_id: str, side: str) -> tuple[str | None, str | None, bool]:
         with self.sessions() as s:
             row = s.get(Cursor, (user_id, side))
-            return (row.stamp, row.last_id) if row else (None, None)
+            return (row.stamp, row.last_id, bool(row.settled)) if row else (None, None, False)
 
-    def set_cursor(self, user_id: str, side: str, stamp: str | None, last_id: str | None) -> None:
+    def set_cursor(
+        self, user_id: str, side: str, stamp: str | None, last_id: str | None, settled: bool = False
+    ) -> None:
         with self.sessions.begin() as s:
-            s.merge(Cursor(user_id=user_id, side=side, stamp=stamp, last_id=last_id))
+            s.merge(Cursor(user_id=user_id, side=side, stamp=stamp, last_id=last_id, settled=settled))
 
     # -- links -------------------------------------------------------------------------------
     def links(self, user_id: str) -> list[LinkObs]:

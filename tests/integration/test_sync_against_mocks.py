@@ -184,6 +184,14 @@ def test_R4_5_second_pass_with_nothing_changed_writes_nothing_and_reads_once_per
     assert sf_counted(h, since=mark) == 1
     assert h.sia.journal.count(method="GET", path=r"/api/v1/tasks$", since=mark) == 1
     assert h.sia.journal.count(method="POST", since=mark) == 0
+    # Settled cursor: the strict (SystemModstamp, Id) keyset query; an idle pass reads nothing new.
+    h.clock.advance(minutes=5)
+    fourth = h.run_pass()
+    assert fourth.users[0].api_calls == {"sia": 1, "salesforce": 1} and fourth.users[0].writes == 0
+    sf = h.salesforce()
+    sf.Task.create({"Subject": "after settling"})
+    step(h)
+    assert "after settling" in by_name(h.sia_tasks())
 
 
 def test_R4_6_dropped_response_after_commit_is_retried_without_duplicates(synced):

@@ -10,12 +10,23 @@ from sync.retry import RetryPolicy
 OWNER = "005000000000001AAA"
 
 
-def test_keyset_advance_breaks_ties_on_id_and_never_goes_back():
-    cur = (None, None)
-    cur = _advance(cur, [("2026-11-28T12:00:00.000+0000", "00TB"), ("2026-11-28T12:00:00.000+0000", "00TA")])
-    assert cur == ("2026-11-28T12:00:00.000+0000", "00TB")
-    assert _advance(cur, [("2026-11-28T11:00:00.000+0000", "00TZ")]) == cur  # a late row never moves it back
-    assert _advance(cur, []) == cur
+def test_keyset_advance_breaks_ties_on_id_never_goes_back_and_settles():
+    stamp = "2026-11-28T12:00:00.000+0000"
+    cur = _advance((None, None), [(stamp, "00TB"), (stamp, "00TA")])
+    assert cur == (stamp, "00TB", False)  # moved: look back once more next time
+    assert _advance(cur, [("2026-11-28T11:00:00.000+0000", "00TZ")]) == (stamp, "00TB", True)  # late row
+    assert _advance(cur, []) == (stamp, "00TB", True)  # nothing new: settled, strict keyset from now on
+
+
+def test_idle_passes_settle_to_one_empty_read(world):
+    world.enable()
+    for i in range(3):
+        world.sf.create(OWNER, Subject=f"t{i}")
+    world.run()
+    world.run()  # the look-back re-read settles the cursor
+    before = world.sf.calls
+    report = world.run()
+    assert world.sf.calls - before == 1 and report.users[0].writes == 0
 
 
 def test_many_rows_with_one_timestamp_are_all_read_once(world):

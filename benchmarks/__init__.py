@@ -1,0 +1,1 @@
+"""Benchmarks of the reference sync engine against the in-process mocks. They print figures; no asserts."""

@@ -1,0 +1,74 @@
+"""`python -m benchmarks` (`make bench`): API calls vs the physical floor, wall-clock per pass, memory.
+
+Options: `python -m benchmarks [N ...]` - sizes to run (default 5000 10000).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import tracemalloc
+
+from sandbox.harness import Harness
+
+
+def floor_calls(reads: int, writes: int) -> int:
+    return max(1, math.ceil(reads / 2000)) + math.ceil(writes / 200)
+
+
+def bench(n: int) -> dict:
+    with Harness() as h:
+        h.org.seed(n, seed=1, owner=h.sf_user_id)
+        h.clock.advance(minutes=1)
+        h.enable_sync()
+        h.clock.advance(minutes=1)
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        first = h.run_pass()  # import N Salesforce tasks into SIA
+        t_import = time.perf_counter() - t0
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        # N SIA tasks created after enabling -> N Salesforce creates (M = N writes).
+        ops = [{"op": "create", "data": {"name": f"bench {i}"}} for i in range(n)]
+        session = h.sia_user_session()
+        for start in range(0, n, 200):
+            session.post(f"{h.sia_url}/api/v1/tasks/batch", json={"operations": ops[start : start + 200]})
+        h.clock.advance(minutes=1)
+        t0 = time.perf_counter()
+        push = h.run_pass()
+        t_push = time.perf_counter() - t0
+        h.clock.advance(minutes=1)
+        echo = h.run_pass()  # reads back its own writes, writes nothing
+        h.clock.advance(minutes=5)
+        t0 = time.perf_counter()
+        idle = h.run_pass()
+        t_idle = time.perf_counter() - t0
+    u1, u2, u3, u4 = (r.users[0] for r in (first, push, echo, idle))
+    return {
+        "n": n,
+        "import_sf_calls": u1.api_calls["salesforce"], "import_floor": floor_calls(n, 0),
+        "import_sia_calls": u1.api_calls["sia"], "import_s": t_import, "import_peak_mb": peak / 1e6,
+        "push_sf_calls": u2.api_calls["salesforce"], "push_floor": floor_calls(n, n), "push_s": t_push,
+        "echo_writes": u3.writes, "echo_sf_calls": u3.api_calls["salesforce"],
+        "idle_calls": u4.api_calls, "idle_s": t_idle,
+    }
+
+
+def main(argv: list[str]) -> None:
+    sizes = [int(a) for a in argv] or [5000, 10000]
+    print("tasksync benchmarks (in-process mocks, SQLite in memory; figures only)")
+    for n in sizes:
+        r = bench(n)
+        print(f"\nN = {n}")
+        print(f"  first sync import : SF calls {r['import_sf_calls']} / floor {r['import_floor']} "
+              f"= {r['import_sf_calls'] / r['import_floor']:.2f}; SIA calls {r['import_sia_calls']}; "
+              f"{r['import_s']:.2f} s; peak traced memory {r['import_peak_mb']:.1f} MB")
+        print(f"  push {n} SIA creates: SF calls {r['push_sf_calls']} / floor {r['push_floor']} "
+              f"= {r['push_sf_calls'] / r['push_floor']:.2f}; {r['push_s']:.2f} s")
+        print(f"  echo pass         : {r['echo_writes']} writes, {r['echo_sf_calls']} SF reads")
+        print(f"  idle pass         : calls {r['idle_calls']}; {r['idle_s'] * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
