@@ -4,7 +4,7 @@ session check in front of every REST call (401 INVALID_SESSION_ID, 403 REQUEST_L
 from __future__ import annotations
 
 import base64
-import time
+import secrets
 import xml.etree.ElementTree as ET
 from html import escape
 
@@ -127,7 +127,7 @@ def oauth_token() -> Response:
         "id": f"https://login.salesforce.com/id/{svc.org_id}/{user_id}",
         "token_type": "Bearer",
         "issued_at": str(int(svc.clock.now().timestamp() * 1000)),
-        "signature": base64.b64encode(f"{user_id}:{time.perf_counter_ns()}".encode()).decode(),
+        "signature": base64.b64encode(secrets.token_bytes(32)).decode(),
         "scope": "api refresh_token",
     }
     if refresh:
