@@ -42,6 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    cucumber = getattr(config.option, "cucumber_json_path", None)
+    if cucumber:  # pytest-bdd writes it at the end but does not create its folder
+        Path(cucumber).parent.mkdir(parents=True, exist_ok=True)
     path = config.getoption("acceptance_html", None)
     if path and not hasattr(config, "workerinput"):  # xdist workers report to the controller
         config.pluginmanager.register(AcceptanceReport(Path(path)), "acceptance-html-report")
@@ -97,10 +100,12 @@ class AcceptanceReport:
         scenario_report = scenario_reports_registry.get(item)
         if scenario_report is not None:
             executed = {id(r.step): r for r in scenario_report.step_reports}
+            seen_failure = False  # pytest-bdd also marks the steps after a failure as failed: not run
             for step_dict, step in zip(result.steps, scenario_report.scenario.steps, strict=False):
                 step_report = executed.get(id(step))
-                step_dict["failed"] = bool(step_report and step_report.failed)
-                step_dict["ran"] = step_report is not None
+                step_dict["failed"] = bool(step_report and step_report.failed) and not seen_failure
+                step_dict["ran"] = step_report is not None and not seen_failure
+                seen_failure = seen_failure or step_dict["failed"]
         if report.failed and result.outcome != "failed":
             result.outcome = "failed"
             result.message = _short_message(call, report)
