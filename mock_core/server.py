@@ -25,6 +25,13 @@ class _QuietHandler(WSGIRequestHandler):
         if os.environ.get("MOCK_ACCESS_LOG"):
             super().log_request(code, size)
 
+    def send_response(self, code, message=None) -> None:
+        # http.server always adds a Date from the wall clock; the mocks send their own Date from
+        # their injectable clock (mock_core.service), so only one Date - the mock's - goes out.
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+
 
 class ServerThread:
     """A threaded werkzeug server for one WSGI app. `port=0` picks a free port.

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from werkzeug.http import http_date
 
 from mock_core.clock import Clock, parse_instant
 from mock_core.errors import AdminError, DroppedConnection, MockCoreError
@@ -104,6 +105,8 @@ def install(app: Flask, svc: MockService) -> None:
 
     @app.after_request
     def _after(response: Response) -> Response:
+        # Like a real server, every answer says what time it is - on this mock's (injectable) clock.
+        response.headers["Date"] = http_date(svc.clock.now())
         if request.path.startswith(ADMIN_PREFIX):
             return response
         if any(f.kind == "drop_after_commit" for f in g.get("mock_faults", ())):

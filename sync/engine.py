@@ -44,6 +44,7 @@ class _Pending:
     action: Action
     sia_result: dict | None = None
     sf_result: dict | None = None
+    sf_written_at: str | None = None  # Salesforce's clock when our write of this task was answered
     failed: bool = False
 
 
@@ -151,7 +152,7 @@ class Engine:
         # -- read -------------------------------------------------------------------------------
         sf_cursor, sia_cursor = self.state.cursor(uid, SF), self.state.cursor(uid, SIA)
         sf_rows = sf.changes(owner, *self._sf_lower_bound(sf_cursor))
-        sia_rows = self.sia.changes(uid, self._sia_lower_bound(sia_cursor))
+        sia_rows = self.sia.changes(uid, *self._sia_lower_bound(sia_cursor))
         sf_changes = {r["Id"]: r for r in sf_rows}
         sia_changes = {t["id"]: t for t in sia_rows}
         errors = self.state.task_errors(uid)  # failed last time: read again, whatever the cursors say
@@ -207,11 +208,18 @@ class Engine:
             return soql_datetime(parse_stamp(stamp) - self.settings.lookback), None
         return soql_datetime(parse_stamp(stamp)), last_id  # strict keyset (SystemModstamp, Id)
 
-    def _sia_lower_bound(self, cursor: tuple) -> str | None:
-        stamp, _, settled = cursor
+    def _sia_lower_bound(self, cursor: tuple) -> tuple[str | None, str | None]:
+        """The same discipline as on Salesforce: look back once after the bookmark moved, then the
+        strict keyset `after=(updated_at, id)`, so an idle pass reads nothing even when thousands of
+        tasks share one `updated_at` (frozen clock, bulk import) - R4.5, F9."""
+        stamp, last_id, settled = cursor
         if not stamp:
-            return None
-        return stamp if settled else iso_ms(parse_stamp(stamp) - self.settings.lookback)
+            return None, None
+        if self.settings.lookback and not (settled and last_id):
+            return iso_ms(parse_stamp(stamp) - self.settings.lookback), None
+        if not last_id:  # set from an SIA instant (R3.2: the enabling), not from a row read
+            return stamp, None
+        return stamp, last_id
 
     # -- apply ---------------------------------------------------------------------------------
     def _apply(self, uid: str, sf, actions: list[Action], ur: UserReport, run_id) -> None:
@@ -288,9 +296,11 @@ class Engine:
                 else:
                     results = sf.delete([p.action.link.sf_id for p in chunk])
                 self._after_write(SF, kind)
+                written_at = getattr(sf, "server_time", None)
                 batch = Batch()
                 for p, result in zip(chunk, results, strict=True):
                     p.sf_result = result
+                    p.sf_written_at = written_at
                     if not result.get("success"):
                         error = (result.get("errors") or [{}])[0]
                         code = error.get("statusCode") or error.get("errorCode")
@@ -356,7 +366,8 @@ class Engine:
             task = action.sia_task
             link = LinkObs(sia_id=task["id"], sf_id=p.sf_result["id"])
             _set_sia(link, task)
-            _set_sf(link, action.new_sf_values, None)
+            # R4.3: the baseline for "time since the last sync" is Salesforce's clock at our write.
+            _set_sf(link, action.new_sf_values, p.sf_written_at)
             batch.links.append(link)
             ur.created[SF] += 1
         elif row in ("push", "pull", "merge"):
@@ -369,6 +380,8 @@ class Engine:
             else:
                 link.sia_values, link.sia_hash = action.new_sia_values, content_hash(action.new_sia_values)
             stamp = action.sf_record["SystemModstamp"] if action.sf_record else link.sf_stamp
+            if action.sf_patch and p.sf_written_at:
+                stamp = p.sf_written_at  # R4.3: we just wrote it; Salesforce's clock at that write
             _set_sf(link, action.new_sf_values, stamp)
             if action.sf_patch:
                 ur.updated[SF] += 1

@@ -33,6 +33,11 @@ class MemorySalesforce:
         self.calls = 0
         self.users = {"admin@example.com": "005000000000001AAA"}
 
+    @property
+    def server_time(self) -> str:
+        """Salesforce's clock now (the real adapter reads it from the last answer's Date header)."""
+        return _sf_stamp(self.clock)
+
     # -- acting as a Salesforce user (test helpers) ------------------------------------------
     def create(self, owner_id: str, **fields) -> str:
         task_id = f"00T{next(self._ids):012d}AAA"
@@ -259,10 +264,13 @@ class MemorySia:
         self.calls += 1
         return self.template
 
-    def changes(self, user_id: str, since: str | None) -> list[dict]:
+    def changes(self, user_id: str, since: str | None, after_id: str | None = None) -> list[dict]:
         self.calls += 1
         rows = [t for t in self.tasks.values() if t["user_id"] == user_id]
-        if since:
+        if since and after_id:
+            key = (parse_stamp(since), after_id)
+            rows = [t for t in rows if (parse_stamp(t["updated_at"]), t["id"]) > key]
+        elif since:
             rows = [t for t in rows if parse_stamp(t["updated_at"]) >= parse_stamp(since)]
         rows.sort(key=lambda t: (parse_stamp(t["updated_at"]), t["id"]))
         return [dict(t) for t in rows]

@@ -8,6 +8,8 @@ Every HTTP call except the login is counted in `calls`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 
 import requests
 from simple_salesforce import Salesforce, format_soql
@@ -72,6 +74,7 @@ class SalesforceAdapter:
         self._sf: Salesforce | None = None
         self.calls = 0
         self.logins = 0
+        self.server_time: str | None = None  # Salesforce's clock at its last answer (HTTP Date)
 
     # -- plumbing ----------------------------------------------------------------------------
     @property
@@ -82,7 +85,20 @@ class SalesforceAdapter:
             except Exception as exc:  # login failures stop this user
                 raise _translate(exc) from exc
             self.logins += 1
+            session = getattr(self._sf, "session", None)
+            if session is not None:
+                session.hooks["response"].append(self._note_server_time)
         return self._sf
+
+    def _note_server_time(self, response, *args, **kwargs) -> None:
+        """R4.3: a stamp on Salesforce's own clock for the moment of our writes (second precision)."""
+        date = response.headers.get("Date")
+        if date:
+            try:
+                when = parsedate_to_datetime(date).astimezone(UTC)
+            except (TypeError, ValueError):
+                return
+            self.server_time = when.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
     def _call(self, fn: Callable[[Salesforce], object]):
         def attempt():

@@ -261,3 +261,13 @@ def test_plain_http_server(app_svc):
     with ServerThread(app, tls=False) as server:
         assert server.url.startswith("http://127.0.0.1:")
         assert requests.post(f"{server.url}/items").status_code == 201
+
+
+def test_every_answer_carries_one_date_from_the_mock_clock(app_svc, http):
+    app, _ = app_svc
+    assert http.post("https://echo.test/items").headers["Date"] == "Sat, 28 Nov 2026 12:00:00 GMT"
+    with ServerThread(app, tls=False) as server:
+        answer = requests.post(f"{server.url}/items")
+        assert answer.headers["Date"] == "Sat, 28 Nov 2026 12:00:00 GMT"  # not the wall clock, and only one
+        admin = requests.get(f"{server.url}/__admin/clock")
+        assert admin.headers["Date"] == "Sat, 28 Nov 2026 12:00:00 GMT"
