@@ -16,6 +16,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 CUSTOM_TEXT_SLOTS = 10
 
 
+def id_string(length: int = 18) -> String:
+    """Ids compare and sort byte-wise (`0-9 < A-Z < a-z`), as keyset paging on (SystemModstamp, Id) and
+    `ORDER BY Id` need; PostgreSQL would follow the database's locale (`a` next to `A`) without `"C"`."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -23,7 +29,7 @@ class Base(DeclarativeBase):
 class User(Base):
     __tablename__ = "sf_user"
 
-    Id: Mapped[str] = mapped_column(String(18), primary_key=True)
+    Id: Mapped[str] = mapped_column(id_string(), primary_key=True)
     Username: Mapped[str] = mapped_column(String(80), unique=True)
     FirstName: Mapped[str | None] = mapped_column(String(40))
     LastName: Mapped[str] = mapped_column(String(80))
@@ -41,15 +47,15 @@ class User(Base):
 class Task(Base):
     __tablename__ = "sf_task"
 
-    Id: Mapped[str] = mapped_column(String(18), primary_key=True)
+    Id: Mapped[str] = mapped_column(id_string(), primary_key=True)
     Subject: Mapped[str | None] = mapped_column(String(255))
     Status: Mapped[str] = mapped_column(String(40))
     Priority: Mapped[str] = mapped_column(String(40))
     ActivityDate: Mapped[date | None] = mapped_column(Date)
     Description: Mapped[str | None] = mapped_column(Text)
-    OwnerId: Mapped[str] = mapped_column(String(18))
-    WhoId: Mapped[str | None] = mapped_column(String(18))
-    WhatId: Mapped[str | None] = mapped_column(String(18))
+    OwnerId: Mapped[str] = mapped_column(id_string())
+    WhoId: Mapped[str | None] = mapped_column(id_string())
+    WhatId: Mapped[str | None] = mapped_column(id_string())
     Type: Mapped[str | None] = mapped_column(String(40))
     TaskSubtype: Mapped[str | None] = mapped_column(String(40))
     IsClosed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -61,9 +67,9 @@ class Task(Base):
     IsDeleted: Mapped[bool] = mapped_column(Boolean, default=False)
     DeletedDate: Mapped[datetime | None] = mapped_column(DateTime)  # internal: when it went to the bin
     CreatedDate: Mapped[datetime] = mapped_column(DateTime)
-    CreatedById: Mapped[str] = mapped_column(String(18))
+    CreatedById: Mapped[str] = mapped_column(id_string())
     LastModifiedDate: Mapped[datetime] = mapped_column(DateTime)
-    LastModifiedById: Mapped[str] = mapped_column(String(18))
+    LastModifiedById: Mapped[str] = mapped_column(id_string())
     SystemModstamp: Mapped[datetime] = mapped_column(DateTime)
     # generic slots for declared custom text fields (see CustomField)
     CustomText1: Mapped[str | None] = mapped_column(String(255))

@@ -12,10 +12,16 @@ class Base(DeclarativeBase):
     pass
 
 
+# Public ids print the key with ten digits (`tsk_0000000042`), so every one of them must fit the column:
+# BIGINT (BIGSERIAL) on PostgreSQL, where INTEGER stops at 2**31 - 1 and `tsk_9999999999` would be a
+# database error instead of a 404; SQLite keeps INTEGER PRIMARY KEY (its 64-bit rowid, autoincrementing).
+Pk = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class User(Base):
     __tablename__ = "sia_users"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pk: Mapped[int] = mapped_column(Pk, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(255))
     email: Mapped[str] = mapped_column(String(255), unique=True)
     time_zone: Mapped[str] = mapped_column(String(64))
@@ -39,7 +45,7 @@ class ApiToken(Base):
     __tablename__ = "sia_api_tokens"
 
     token: Mapped[str] = mapped_column(String(128), primary_key=True)
-    user_pk: Mapped[int] = mapped_column(ForeignKey("sia_users.pk", ondelete="CASCADE"), index=True)
+    user_pk: Mapped[int] = mapped_column(Pk, ForeignKey("sia_users.pk", ondelete="CASCADE"), index=True)
     created_ms: Mapped[int] = mapped_column(BigInteger)
 
     user: Mapped[User] = relationship(back_populates="tokens")
@@ -50,7 +56,7 @@ class TaskSyncSetting(Base):
 
     __tablename__ = "sia_task_sync_settings"
 
-    user_pk: Mapped[int] = mapped_column(ForeignKey("sia_users.pk", ondelete="CASCADE"), primary_key=True)
+    user_pk: Mapped[int] = mapped_column(Pk, ForeignKey("sia_users.pk", ondelete="CASCADE"), primary_key=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     first_enabled_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_enabled_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -64,7 +70,7 @@ class SalesforceConnection(Base):
 
     __tablename__ = "sia_salesforce_connections"
 
-    user_pk: Mapped[int] = mapped_column(ForeignKey("sia_users.pk", ondelete="CASCADE"), primary_key=True)
+    user_pk: Mapped[int] = mapped_column(Pk, ForeignKey("sia_users.pk", ondelete="CASCADE"), primary_key=True)
     instance_url: Mapped[str] = mapped_column(String(500))
     username: Mapped[str] = mapped_column(String(255))
     password: Mapped[str] = mapped_column(String(255))
@@ -80,8 +86,8 @@ class Task(Base):
 
     __tablename__ = "sia_tasks"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_pk: Mapped[int] = mapped_column(ForeignKey("sia_users.pk", ondelete="CASCADE"), index=True)
+    pk: Mapped[int] = mapped_column(Pk, primary_key=True, autoincrement=True)
+    user_pk: Mapped[int] = mapped_column(Pk, ForeignKey("sia_users.pk", ondelete="CASCADE"), index=True)
     type: Mapped[str] = mapped_column(String(16), default="custom")
     name: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open")
@@ -108,11 +114,11 @@ class IdempotencyKey(Base):
     __tablename__ = "sia_idempotency_keys"
     __table_args__ = (UniqueConstraint("user_pk", "key"),)
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_pk: Mapped[int] = mapped_column(ForeignKey("sia_users.pk", ondelete="CASCADE"), index=True)
+    pk: Mapped[int] = mapped_column(Pk, primary_key=True, autoincrement=True)
+    user_pk: Mapped[int] = mapped_column(Pk, ForeignKey("sia_users.pk", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(255))
     body_hash: Mapped[str] = mapped_column(String(64))
-    task_pk: Mapped[int] = mapped_column(Integer)
+    task_pk: Mapped[int] = mapped_column(Pk)
     response_json: Mapped[str] = mapped_column(Text)
     created_ms: Mapped[int] = mapped_column(BigInteger)
 
