@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mock_core.clock import Clock
+from mock_core.clock import Clock, parse_instant
 from mock_sia.errors import BadRequest, Conflict, Forbidden, NotFound, SiaError, ValidationFailed
 from mock_sia.models import (
     ApiToken,
@@ -142,6 +142,7 @@ class ListQuery:
     due_after: date | None = None
     limit: int = 100
     cursor: tuple[int, int] | None = None
+    after: tuple[int, int] | None = None  # keyset start: (updated_at, id) strictly greater than this
 
 
 def encode_cursor(updated_ms: int, pk: int) -> str:
@@ -158,6 +159,22 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
         return updated_ms, pk
     except (ValueError, TypeError, binascii.Error) as exc:
         raise BadRequest("'cursor' is not a cursor this API gave out", field="cursor") from exc
+
+
+def parse_after(value: str) -> tuple[int, int]:
+    """`after=<updated_at>,<task id>` -> (updated ms, task pk); anything else -> 400 `field: "after"`.
+
+    Task ids are `tsk_` + a zero-padded number, so their text order is the order of the list.
+    """
+    stamp, _, task_id = value.replace(" ", "+").rpartition(",")
+    pk = parse_task_id(task_id.strip())
+    try:
+        if not stamp or pk is None:
+            raise ValueError
+        return to_ms(parse_instant(stamp.strip())), pk
+    except ValueError as exc:
+        raise BadRequest("'after' must be '<updated_at>,<task id>', e.g. "
+                         "2026-11-28T12:00:00.000Z,tsk_0000000042", field="after") from exc
 
 
 def body_hash(data: Any) -> str:
@@ -426,11 +443,12 @@ class SiaStore:
             stmt = stmt.where(Task.due_date <= query.due_before)
         if query.due_after:
             stmt = stmt.where(Task.due_date >= query.due_after)
-        if query.cursor:
-            updated_ms, pk = query.cursor
-            stmt = stmt.where(
-                or_(Task.updated_ms > updated_ms, and_(Task.updated_ms == updated_ms, Task.pk > pk))
-            )
+        for bound in (query.after, query.cursor):  # both strict keyset bounds on (updated_at, id)
+            if bound:
+                updated_ms, pk = bound
+                stmt = stmt.where(
+                    or_(Task.updated_ms > updated_ms, and_(Task.updated_ms == updated_ms, Task.pk > pk))
+                )
         stmt = stmt.order_by(Task.updated_ms, Task.pk).limit(query.limit + 1)
         with self.tx() as s:
             rows = list(s.scalars(stmt))

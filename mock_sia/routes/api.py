@@ -18,6 +18,7 @@ from mock_sia.store import (
     ListQuery,
     UserInfo,
     decode_cursor,
+    parse_after,
     parse_date,
     to_ms,
 )
@@ -140,6 +141,7 @@ def api_blueprint() -> Blueprint:
         if not limit_text.isdigit() or not 1 <= int(limit_text) <= LIST_LIMIT_MAX:
             raise BadRequest(f"'limit' must be a whole number 1..{LIST_LIMIT_MAX}", field="limit")
         cursor = args.get("cursor")
+        after = args.get("after")
         query = ListQuery(
             updated_since_ms=since_ms,
             include_deleted=_bool_arg("include_deleted"),
@@ -148,6 +150,7 @@ def api_blueprint() -> Blueprint:
             due_after=parse_date(args.get("due_after") or None, "due_after", BadRequest),
             limit=int(limit_text),
             cursor=decode_cursor(cursor) if cursor else None,
+            after=parse_after(after) if after else None,
         )
         data, next_cursor = _svc().store.list_tasks(_user(), query)
         return jsonify({"data": data, "next_cursor": next_cursor})

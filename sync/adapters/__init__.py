@@ -9,7 +9,8 @@ Port of the Salesforce side (`SalesforceAdapter`, `MemorySalesforce`):
 Port of the SIA side (`SiaAdapter`, `MemorySia`):
     calls: int
     sync_users() / subject_template()
-    changes(user_id, since)                      tasks incl. tombstones, ordered by (updated_at, id)
+    changes(user_id, since, after_id=None)       tasks incl. tombstones, ordered by (updated_at, id);
+                                                 with after_id: strict keyset (updated_at, id) > (since, id)
     get(user_id, task_id)                        one task incl. a tombstone, or None
     batch(user_id, operations)                   results in request order
 """

@@ -80,9 +80,16 @@ class SiaAdapter:
         return (self._request("GET", "/service/subject_template") or {}).get("template")
 
     # -- tasks ---------------------------------------------------------------------------------
-    def changes(self, user_id: str, since: str | None) -> list[dict]:
+    def changes(self, user_id: str, since: str | None, after_id: str | None = None) -> list[dict]:
+        """Tasks incl. tombstones changed at/after `since`, ordered by (updated_at, id).
+
+        With `after_id` the lower bound is the strict keyset (updated_at, id) > (since, after_id), the
+        contract's `after` parameter: an idle pass reads nothing even when many tasks share one stamp.
+        """
         params: dict = {"include_deleted": "true", "limit": self.page_size}
-        if since:
+        if since and after_id:
+            params["after"] = f"{since},{after_id}"
+        elif since:
             params["updated_since"] = since
         out: list[dict] = []
         while True:

@@ -194,6 +194,37 @@ def test_R4_5_second_pass_with_nothing_changed_writes_nothing_and_reads_once_per
     assert "after settling" in by_name(h.sia_tasks())
 
 
+def test_R4_5_idle_pass_reads_once_per_side_with_a_frozen_clock_and_2000_tasks_on_one_stamp(h):
+    """F9 under equal timestamps: 2,000 tasks share one SystemModstamp and one SIA updated_at; once the
+    look-back re-read settled both bookmarks, an idle pass is one strict keyset read per side."""
+    n = 2000
+    h.org.seed(n, seed=3, owner=h.sf_user_id)
+    h.clock.advance(minutes=1)
+    h.enable_sync()
+    h.clock.advance(minutes=1)  # from here on the clock stands still
+    assert h.run_pass().total("created") == {"sia": n, "salesforce": 0}
+    assert len({t["updated_at"] for t in h.sia_tasks()}) == 1
+    # The echo of its own imports (the SIA bookmark moves), then one look-back re-read settles both.
+    warm = [h.run_pass(), h.run_pass()]
+    assert [r.users[0].writes for r in warm] == [0, 0]
+    for _ in range(2):
+        h.org.journal.clear()
+        h.sia.journal.clear()
+        idle = h.run_pass()
+        assert idle.users[0].writes == 0
+        assert idle.users[0].api_calls == {"sia": 1, "salesforce": 1}
+        assert h.org.journal.count(counted_only=True) == 1
+        [read] = h.sia.journal.entries(method="GET", path=r"/api/v1/tasks$")
+        assert "after=" in read.query and "updated_since" not in read.query
+        assert h.sia.journal.count(method="POST") == 0
+    # Still at the same instant: new tasks on both sides are found by the id tie-break alone.
+    h.sia_api("POST", "/tasks", json={"name": "same instant, SIA"})
+    h.salesforce().Task.create({"Subject": "same instant, SF"})
+    h.run_pass()
+    assert {"same instant, SIA", "same instant, SF"} <= set(by_name(h.sia_tasks()))
+    assert "same instant, SIA" in {r["Subject"] for r in h.sf_tasks()}
+
+
 def test_R4_6_dropped_response_after_commit_is_retried_without_duplicates(synced):
     h = synced
     h.sia_api("POST", "/tasks", json={"name": "only once to SF"})

@@ -124,3 +124,25 @@ def test_stop_user_makes_no_further_call(world):
     assert user.stopped.startswith("REQUEST_LIMIT_EXCEEDED")
     assert user.api_calls["salesforce"] == 1
     assert world.sia_tasks() == []
+
+
+def test_sia_side_settles_to_one_empty_keyset_read_under_one_frozen_stamp(world):
+    world.enable()
+    world.run()
+    for i in range(40):  # 40 SIA tasks, one updated_at (the clock stands still from here on)
+        world.sia.create_task(world.user, f"s{i}")
+    reads = []
+
+    def changes(uid, since, after_id=None):
+        rows = original(uid, since, after_id)
+        reads.append((after_id, len(rows)))
+        return rows
+
+    original, world.sia.changes = world.sia.changes, changes
+    passes = [world.engine.run_pass() for _ in range(5)]
+    assert passes[0].total("created") == {"sia": 0, "salesforce": 40}
+    assert [p.users[0].writes for p in passes[1:]] == [0, 0, 0, 0]
+    assert all(p.users[0].api_calls["sia"] == 1 for p in passes[1:])
+    # the first read and the look-back re-read see all 40 (inclusive stamp); strict keyset reads see none
+    assert [n for _, n in reads[:2]] == [40, 40]
+    assert [n for _, n in reads[2:]] == [0, 0, 0] and all(after for after, _ in reads[2:])
