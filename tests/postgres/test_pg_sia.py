@@ -1,0 +1,101 @@
+"""The SIA mock on PostgreSQL, over its HTTP API in-process (the same WSGI app the server runs)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from mock_core.clock import Clock
+from mock_sia import ANN_TOKEN, create_app, get_sia, sia_session
+
+T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+API = "https://sia.mock/api/v1"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(frozen_at=T0)
+
+
+@pytest.fixture
+def app(pg_url, clock):
+    app = create_app({"CLOCK": clock, "DB_URL": pg_url, "SECRET_KEY": "test"})
+    yield app
+    get_sia(app).store.engine.dispose()
+
+
+@pytest.fixture
+def ann(app):
+    return sia_session(app, token=ANN_TOKEN)
+
+
+def list_all(http, **params) -> list[dict]:
+    """Follow `next_cursor` to the end; every page must be non-empty until the last."""
+    out, cursor = [], None
+    while True:
+        query = {**params, **({"cursor": cursor} if cursor else {})}
+        body = http.get(f"{API}/tasks", params=query).json()
+        out += body["data"]
+        cursor = body["next_cursor"]
+        if not cursor:
+            return out
+
+
+def test_paging_under_one_timestamp_returns_every_task_once_in_updated_at_id_order(ann, clock):
+    ids = [ann.post(f"{API}/tasks", json={"name": f"task {i}"}).json()["id"] for i in range(257)]
+    clock.advance(seconds=1)
+    for task_id in ids[::3]:  # a second group, all on another equal stamp
+        assert ann.patch(f"{API}/tasks/{task_id}", json={"status": "complete"}).status_code == 200
+    listed = list_all(ann, limit=50)
+    keys = [(t["updated_at"], t["id"]) for t in listed]
+    assert keys == sorted(keys) and sorted(t["id"] for t in listed) == sorted(ids)
+    assert len({t["updated_at"] for t in listed}) == 2
+    since = list_all(ann, limit=20, updated_since="2026-11-28T12:00:00.500Z")
+    assert [t["id"] for t in since] == ids[::3]
+
+
+def test_idempotency_key_returns_the_first_task_and_refuses_another_body(ann, clock):
+    first = ann.post(f"{API}/tasks", json={"name": "Call Ann"}, headers={"Idempotency-Key": "k-1"})
+    clock.advance(seconds=5)
+    again = ann.post(f"{API}/tasks", json={"name": "Call Ann"}, headers={"Idempotency-Key": "k-1"})
+    assert (first.status_code, again.status_code) == (201, 201) and again.json() == first.json()
+    other = ann.post(f"{API}/tasks", json={"name": "Other"}, headers={"Idempotency-Key": "k-1"})
+    assert other.status_code == 409 and other.json()["error"]["field"] == "Idempotency-Key"
+    assert [t["name"] for t in list_all(ann)] == ["Call Ann"]
+
+
+def test_deleted_tasks_stay_as_tombstones_and_read_back_as_changes(ann, clock):
+    keep = ann.post(f"{API}/tasks", json={"name": "keep"}).json()
+    gone = ann.post(f"{API}/tasks", json={"name": "gone", "due_date": "2026-11-29"}).json()
+    clock.advance(minutes=1)
+    assert ann.delete(f"{API}/tasks/{gone['id']}").status_code == 204
+    assert [t["id"] for t in list_all(ann)] == [keep["id"]]
+    changed = list_all(ann, include_deleted="true", updated_since="2026-11-28T12:00:30Z")
+    assert [(t["id"], t["deleted_at"]) for t in changed] == [(gone["id"], "2026-11-28T12:01:00.000Z")]
+    assert changed[0]["due_date"] == "2026-11-29"  # a DATE column, not shifted by the server's zone
+    assert ann.get(f"{API}/tasks/{gone['id']}").status_code == 404
+
+
+def test_a_ten_digit_task_id_is_a_404_not_a_database_error(ann):
+    """The public id prints the key with ten digits; PostgreSQL's INTEGER would overflow on it."""
+    response = ann.get(f"{API}/tasks/tsk_9999999999")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_a_second_app_on_the_same_database_finds_users_settings_and_tasks(pg_url, app, ann, clock):
+    made = ann.post(f"{API}/tasks", json={"name": "persisted", "priority": "high"}).json()
+    sia = get_sia(app)
+    ann_id = sia.user_by_email("ann@sia.example").id
+    sia.connect_salesforce(ann_id, "https://x.my.salesforce.com", "admin@example.com", "password", "token")
+    sia.set_task_sync(ann_id, True)
+    get_sia(app).store.engine.dispose()
+    again = create_app({"CLOCK": clock, "DB_URL": pg_url, "SECRET_KEY": "test"})
+    try:
+        http = sia_session(again, token=ANN_TOKEN)  # the token itself was persisted
+        assert http.get(f"{API}/tasks/{made['id']}").json() == made
+        assert http.get(f"{API}/settings/task_sync").json()["enabled"] is True
+        newer = http.post(f"{API}/tasks", json={"name": "after restart"}).json()
+        assert int(newer["id"][4:]) > int(made["id"][4:])  # the sequence went on
+    finally:
+        get_sia(again).store.engine.dispose()
