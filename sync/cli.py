@@ -81,9 +81,35 @@ def main() -> None:
 @click.option("--once", "mode", flag_value="once", default=True, help="One pass for every user (default).")
 @click.option("--interval", type=float, default=None, help="Run as a daemon: a pass every SECONDS.")
 @click.option("--json", "as_json", is_flag=True, help="Print each pass report as JSON.")
-def run(sia_url, service_token, state_db, salesforce_url, ca_bundle, mode, interval, as_json) -> None:
+@click.option(
+    "--allow-mass-delete",
+    is_flag=True,
+    help="Confirm deletions the mass-delete guard held back (F16); applies to the next pass only.",
+)
+@click.option(
+    "--api-budget",
+    type=click.FloatRange(0, 1, min_open=True),
+    envvar="TASKSYNC_API_BUDGET",
+    default=0.9,
+    show_default=True,
+    help="Stop calling Salesforce for the rest of a pass at this share of the org's API allocation.",
+)
+def run(
+    sia_url,
+    service_token,
+    state_db,
+    salesforce_url,
+    ca_bundle,
+    mode,
+    interval,
+    as_json,
+    allow_mass_delete,
+    api_budget,
+) -> None:
     """Run one pass (--once) or keep running (--interval SECONDS); SIGINT/SIGTERM stop cleanly."""
     engine = build_engine(sia_url, service_token, state_db, salesforce_url, ca_bundle)
+    engine.settings.allow_mass_delete = allow_mass_delete
+    engine.settings.api_budget_threshold = api_budget
     stop = threading.Event()
 
     def show(report) -> None:
@@ -99,6 +125,7 @@ def run(sia_url, service_token, state_db, salesforce_url, ca_bundle, mode, inter
     click.echo(f"tasksync: a pass every {interval:g} s; Ctrl-C to stop", err=True)
     while not stop.is_set():
         show(engine.run_pass())
+        engine.settings.allow_mass_delete = False  # F16: a confirmation covers one pass only
         stop.wait(interval)
     click.echo("tasksync: stopped", err=True)
     engine.state.close()

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sync import mapping
+from sync.budget import ApiBudget, BudgetDeferred
 from sync.domain import content_hash, iso_ms, parse_stamp, sf_view, sia_view, soql_datetime
-from sync.errors import DONE, ConfigError, SyncError, outcome_for
+from sync.errors import DONE, ConfigError, LimitExceeded, SyncError, outcome_for
 from sync.planner import Action, Context, LinkObs, plan
 from sync.report import PassReport, UserReport
 from sync.state.store import Batch, StateStore
@@ -30,6 +31,17 @@ class EngineSettings:
     import_window: timedelta = timedelta(hours=24)  # R3.3
     gap_check_after: timedelta = timedelta(days=14)  # R3.4: older gaps than this re-check linked ids
     batch_size: int = 200
+    # F16 mass-delete guard: hold a pass's deletions into one side when they reach `mass_delete_min`
+    # tasks AND more than `mass_delete_share` of the user's linked tasks; `allow_mass_delete` is the
+    # operator's confirmation (CLI --allow-mass-delete) for the next pass.
+    mass_delete_guard: bool = True
+    mass_delete_share: float = 0.5
+    mass_delete_min: int = 10
+    allow_mass_delete: bool = False
+    # F3/F4 API budget governor (per Salesforce org): stop calling at this share of the allocation
+    # (None: only on 403 REQUEST_LIMIT_EXCEEDED); optionally cap one pass's share of it.
+    api_budget_threshold: float | None = 0.9
+    api_budget_pass_share: float | None = None
 
 
 @dataclass
@@ -68,6 +80,7 @@ class Engine:
         self.render = render_subject or mapping.default_renderer()
         self.hooks = hooks or Hooks()
         self._salesforce: dict[str, tuple[tuple, object]] = {}
+        self._budgets: dict[str, ApiBudget] = {}  # F3/F4: one per Salesforce org (instance URL)
         self.last_report: PassReport | None = None
 
     # -- the pass ----------------------------------------------------------------------------
@@ -76,6 +89,8 @@ class Engine:
         run_id = self.state.start_run(started)
         report = PassReport(run_id=run_id, started_at=started)
         sia_before = self.sia.calls
+        for budget in self._budgets.values():
+            budget.start_pass()  # F3/F4: the first call of a pass probes whether the allocation was reset
         try:
             users = self.sia.sync_users()  # R1.1/R1.3: only users with sync on
             template = self.sia.subject_template()
@@ -103,7 +118,17 @@ class Engine:
         if cached is None or cached[0] != key:
             cached = (key, self.salesforce_factory(conn))
             self._salesforce[user["user_id"]] = cached
+            if hasattr(cached[1], "governor"):
+                cached[1].governor = self.budget_for(conn.get("instance_url") or "")
         return cached[1]
+
+    def budget_for(self, org: str) -> ApiBudget:
+        """The API budget governor of one Salesforce org, shared by all its users (F3/F4)."""
+        if org not in self._budgets:
+            self._budgets[org] = ApiBudget(
+                threshold=self.settings.api_budget_threshold, pass_share=self.settings.api_budget_pass_share
+            )
+        return self._budgets[org]
 
     def sync_user(self, user: dict, template: str | None, run_id: int | None = None) -> UserReport:
         uid = user["user_id"]
@@ -117,8 +142,12 @@ class Engine:
             sf = self.salesforce_for(user)
             sf_before = sf.calls
             self._pass_for_user(user, sf, template, run_id, ur)
+        except BudgetDeferred as exc:  # F4: no call made; the bookmarks stay, a later pass resumes
+            ur.deferred = exc.message
         except SyncError as exc:  # stop-this-user: nothing more for this user in this pass
             ur.stopped = f"{exc.code or type(exc).__name__}: {exc.message}"
+            if isinstance(exc, LimitExceeded):  # F3: checkpoint kept, resumed once the allocation resets
+                ur.deferred = "REQUEST_LIMIT_EXCEEDED: the org's API allocation is spent"
         finally:
             ur.api_calls = {SIA: self.sia.calls - sia_before, SF: (sf.calls - sf_before) if sf else 0}
         return ur
@@ -188,17 +217,76 @@ class Engine:
             render=self.render,
         )
         actions = plan(links, sia_changes, sf_changes, ctx, purged)
+        held = self._mass_delete_guard(links, actions, st.start_kind, ur)
+        if held:
+            actions = [a for a in actions if a.row not in held]
         self._apply(uid, sf, actions, ur, run_id)
 
         # -- commit the bookmarks: the highest (stamp, id) actually read, never beyond what was seen --
-        sf_rows_keys = [(r["SystemModstamp"], r["Id"]) for r in sf_rows]
-        sia_rows_keys = [(t["updated_at"], t["id"]) for t in sia_rows]
-        self.state.set_cursor(uid, SF, *_advance(sf_cursor[:2], sf_rows_keys))
-        self.state.set_cursor(uid, SIA, *_advance(sia_cursor[:2], sia_rows_keys))
+        # F16: a side whose deletions were held keeps its bookmark, so the next pass reads them again.
+        if "delete_sia" not in held:  # deletions into SIA come from the Salesforce read
+            sf_rows_keys = [(r["SystemModstamp"], r["Id"]) for r in sf_rows]
+            self.state.set_cursor(uid, SF, *_advance(sf_cursor[:2], sf_rows_keys))
+        if "delete_sf" not in held:  # deletions into Salesforce come from SIA tombstones
+            sia_rows_keys = [(t["updated_at"], t["id"]) for t in sia_rows]
+            self.state.set_cursor(uid, SIA, *_advance(sia_cursor[:2], sia_rows_keys))
         st = self.state.user(uid)
         st.start_kind = None
-        st.last_pass_at = iso_ms(now)
+        if not (purged and "delete_sia" in held):  # a held linked-id check runs again next pass
+            st.last_pass_at = iso_ms(now)
         self.state.save_user(st)
+
+    def _mass_delete_guard(self, links: list[LinkObs], actions: list[Action], start: str | None, ur) -> set:
+        """F16 (vdirsyncer StorageEmpty): the rows whose deletions are held back in this pass.
+
+        Deletions into one side are held when they reach `mass_delete_min` tasks and more than
+        `mass_delete_share` of the user's linked tasks (all of them: that side "looks empty"). An
+        alert goes into the report; the bookmark of the side they came from stays, so a later pass
+        sees them again and proceeds once the operator confirms (`allow_mass_delete`) or the
+        condition is gone. R3.4: on a previously-enabled start, Salesforce deletions reach SIA
+        unguarded - that is documented behaviour (a failed read never plans deletions: it stops
+        the user before planning).
+        """
+        s = self.settings
+        if not s.mass_delete_guard or s.allow_mass_delete:
+            return set()
+        linked = sum(1 for link in links if link.live)
+        held: set[str] = set()
+        for row, into in (("delete_sia", SIA), ("delete_sf", SF)):
+            if row == "delete_sia" and start == "previously_enabled":
+                continue  # R3.4
+            doomed = [a for a in actions if a.row == row]
+            n = len(doomed)
+            if n < s.mass_delete_min or n <= s.mass_delete_share * linked:
+                continue
+            held.add(row)
+            source = "Salesforce" if into == SIA else "SIA"
+            kind = "side_empty" if n >= linked else "share"
+            detail = (
+                f"all of them: {source} looks empty"
+                if kind == "side_empty"
+                else f"more than {s.mass_delete_share:.0%} of them"
+            )
+            found: dict[str, int] = {}
+            for a in doomed:
+                how = (a.how_found or "").split(":")[0].split(" (")[0]
+                found[how] = found.get(how, 0) + 1
+            ur.alerts.append(
+                {
+                    "alert": "mass_delete",
+                    "rule": "F16",
+                    "kind": kind,
+                    "into": into,
+                    "would_delete": n,
+                    "linked": linked,
+                    "how_found": found,
+                    "message": (
+                        f"{n} of {linked} linked tasks would be deleted in {into} ({detail}); held - "
+                        "confirm with --allow-mass-delete, or they go ahead once the condition is gone"
+                    ),
+                }
+            )
+        return held
 
     def _sf_lower_bound(self, cursor: tuple) -> tuple[str | None, str | None]:
         stamp, last_id, settled = cursor

@@ -23,6 +23,8 @@ class UserReport:
     deletions: list[dict] = field(default_factory=list)
     api_calls: dict = field(default_factory=_sides)
     stopped: str | None = None
+    deferred: str | None = None  # F3/F4: Salesforce work put off to a later pass (API allocation)
+    alerts: list[dict] = field(default_factory=list)  # F16: mass deletions held for confirmation
 
     @property
     def writes(self) -> int:
@@ -41,6 +43,8 @@ class UserReport:
             "deletions": self.deletions,
             "api_calls": self.api_calls,
             "stopped": self.stopped,
+            "deferred": self.deferred,
+            "alerts": self.alerts,
         }
 
 
@@ -59,7 +63,7 @@ class PassReport:
     def total(self, name: str) -> dict | int:
         if name in ("skipped",):
             return sum(u.skipped for u in self.users)
-        if name in ("conflicts", "errors", "deletions"):
+        if name in ("conflicts", "errors", "deletions", "alerts"):
             return sum(len(getattr(u, name)) for u in self.users)
         out = _sides()
         for u in self.users:
@@ -84,6 +88,8 @@ class PassReport:
                 "conflicts": self.total("conflicts"),
                 "errors": self.total("errors"),
                 "api_calls": self.api_calls,
+                "alerts": self.total("alerts"),
+                "deferred": sum(1 for u in self.users if u.deferred),
             },
             "users": [u.to_dict() for u in self.users],
             "error": self.error,
@@ -109,7 +115,9 @@ def render_text(data: dict) -> str:
         f"  created   {sides(t['created'])}",
         f"  updated   {sides(t['updated'])}",
         f"  deleted   {sides(t['deleted'])}",
-        f"  skipped   {t['skipped']}   conflicts {t['conflicts']}   errors {t['errors']}",
+        f"  skipped   {t['skipped']}   conflicts {t['conflicts']}   errors {t['errors']}"
+        + (f"   ALERTS {t['alerts']}" if t.get("alerts") else "")
+        + (f"   deferred {t['deferred']} user(s)" if t.get("deferred") else ""),
         f"  API calls {sides(t['api_calls'])}",
     ]
     if data.get("error"):
@@ -120,11 +128,15 @@ def render_text(data: dict) -> str:
             head += f" [{u['start'].replace('_', ' ')} start]"
         if u["stopped"]:
             head += f" STOPPED: {u['stopped']}"
+        if u.get("deferred"):
+            head += f" DEFERRED: {u['deferred']}"
         lines.append(head + f": calls {sides(u['api_calls'])}")
         for c in u["conflicts"]:
             lines.append(f"    conflict {c['field']} on {c['sia_id']}/{c['sf_id']}: {c['winner']} won (R4.3)")
         for d in u["deletions"]:
             lines.append(f"    deleted in {d['deleted_in']}: {d['sia_id']}/{d['sf_id']} - {d['how_found']}")
+        for a in u.get("alerts", []):
+            lines.append(f"    ALERT {a['alert']} ({a['rule']}): {a['message']}")
         for e in u["errors"]:
             lines.append(f"    error {e['code']}: {e['message']} {e['task']}")
     return "\n".join(lines)

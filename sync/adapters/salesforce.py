@@ -75,6 +75,7 @@ class SalesforceAdapter:
         self.calls = 0
         self.logins = 0
         self.server_time: str | None = None  # Salesforce's clock at its last answer (HTTP Date)
+        self.governor = None  # a sync.budget.ApiBudget shared by the org's users (set by the engine)
 
     # -- plumbing ----------------------------------------------------------------------------
     @property
@@ -103,11 +104,19 @@ class SalesforceAdapter:
     def _call(self, fn: Callable[[Salesforce], object]):
         def attempt():
             client = self.client
+            if self.governor is not None:  # F3/F4: refuse the call before making it
+                self.governor.before_call()
             self.calls += 1
             try:
-                return fn(client)
+                result = fn(client)
             except Exception as exc:
-                raise _translate(exc) from exc
+                error = _translate(exc)
+                if self.governor is not None:
+                    self.governor.after_error(error)
+                raise error from exc
+            if self.governor is not None:  # Sforce-Limit-Info of this answer, as simple-salesforce parsed it
+                self.governor.after_call(getattr(client, "api_usage", None))
+            return result
 
         return self.retry.call(attempt)
 

@@ -66,3 +66,33 @@ def test_daemon_stops_cleanly_on_sigterm(servers):
     assert proc.returncode == 0, err
     assert "tasksync: stopped" in err
     assert [t["name"] for t in h.sia_tasks()] == ["From SF via the CLI"]
+
+
+def test_mass_delete_is_held_then_confirmed_with_allow_mass_delete(servers):
+    """F16 over the CLI: the held deletions show as an alert; `--allow-mass-delete` confirms them."""
+    h, env = servers
+    sf = h.salesforce()
+    ids = [sf.Task.create({"Subject": f"bulk {i}"})["id"] for i in range(11)]
+    runner = CliRunner()
+    assert runner.invoke(main, ["run", "--once"], env=env).exit_code == 0
+    assert len(h.sia_tasks()) == 12
+    sf.restful("composite/sobjects", method="DELETE", params={"ids": ",".join(ids), "allOrNone": "false"})
+    held = runner.invoke(main, ["run", "--once", "--json"], env=env)
+    assert held.exit_code == 0, held.output
+    [alert] = json.loads(held.output)["users"][0]["alerts"]
+    assert (alert["into"], alert["would_delete"], alert["linked"]) == ("sia", 11, 12)
+    assert len(h.sia_tasks()) == 12
+    text = runner.invoke(main, ["report"], env=env)
+    assert "ALERT mass_delete (F16)" in text.output
+    confirmed = runner.invoke(main, ["run", "--once", "--allow-mass-delete", "--json"], env=env)
+    assert json.loads(confirmed.output)["totals"]["deleted"] == {"sia": 11, "salesforce": 0}
+    assert [t["name"] for t in h.sia_tasks()] == ["From SF via the CLI"]
+
+
+def test_api_budget_option_is_validated():
+    result = CliRunner().invoke(
+        main,
+        ["run", "--once", "--api-budget", "1.5"],
+        env={"TASKSYNC_SIA_URL": "x", "TASKSYNC_SIA_TOKEN": "t"},
+    )
+    assert result.exit_code == 2 and "--api-budget" in result.output
