@@ -203,6 +203,8 @@ class Org(MockService):
             raise AdminError("a custom field name looks like My_Field__c")
         if not 1 <= int(length) <= 255:
             raise AdminError("length must be between 1 and 255")
+        if len(name) > 43 or len(label or "") > 80:  # the CustomField columns; Salesforce: 40 + __c
+            raise AdminError("a custom field name has at most 40 characters before __c; a label at most 80")
         schema = self.schemas.get("task") if hasattr(self, "schemas") else None
         with self.tx() as s:
             existing = list(s.scalars(select(CustomField).where(CustomField.SObject == "Task")))
@@ -279,6 +281,12 @@ class Org(MockService):
         first = given.get("firstname")
         last = given.get("lastname") or username.split("@")[0]
         tz = given.get("timezonesidkey", "UTC")
+        # The User fields' lengths (as the org's describe and its columns say): PostgreSQL enforces
+        # VARCHAR widths where SQLite does not, so both refuse here, as the caller's mistake.
+        for key, value, most in (("Username", username, 80), ("FirstName", first, 40), ("LastName", last, 80),
+                                 ("Email", given.get("email"), 80)):
+            if value is not None and (not isinstance(value, str) or len(value) > most or "\x00" in value):
+                raise AdminError(f"'{key}' must be text of at most {most} characters")
         try:
             from zoneinfo import ZoneInfo
 
@@ -336,7 +344,7 @@ class Org(MockService):
         row = None
         with contextlib.suppress(ValueError):
             row = s.get(UserRow, to18(ref))
-        if row is None:
+        if row is None and "\x00" not in str(ref):  # no username holds NUL (PostgreSQL cannot compare it)
             row = s.scalar(select(UserRow).where(func.lower(UserRow.Username) == str(ref).lower()))
         if row is None:
             raise AdminError(f"no user {ref!r}", code="not_found", status=404)
@@ -344,6 +352,8 @@ class Org(MockService):
 
     def check_password(self, username: str, secret: str, *, token_optional: bool = False) -> str | None:
         """The user id when `secret` is password+token (or just the password when allowed)."""
+        if "\x00" in username:
+            return None  # no username holds NUL (see create_user); PostgreSQL could not compare it
         with self.tx() as s:
             user = s.scalar(select(UserRow).where(func.lower(UserRow.Username) == username.lower()))
         if user is None or not user.IsActive:
@@ -490,6 +500,8 @@ class Org(MockService):
                 )
             if value == "":
                 return None  # SF-ORG-6: Salesforce stores empty text as null
+            if "\x00" in value:  # decided: refused (PostgreSQL cannot store it; SQLite answers the same)
+                raise E.JsonParserError(f"{label}: the NUL character (\\u0000) is not allowed", fields=[name])
             if fdef.length and len(value) > fdef.length:
                 raise E.StringTooLong(
                     f"{label}: data value too large: {value} (max length={fdef.length})", fields=[name]
@@ -786,6 +798,8 @@ class Org(MockService):
                 raise E.MalformedId(value) from exc
             row = s.get(schema.model, rid)
             return [row] if row is not None and not row.IsDeleted else []
+        if "\x00" in value:
+            return []  # no stored value holds NUL (see _coerce); PostgreSQL could not even compare it
         column = schema.column(fdef)
         cond = column == value if fdef.case_sensitive else func.lower(column) == value.lower()
         return list(
@@ -1175,6 +1189,8 @@ class Org(MockService):
 
         if not soql:
             raise E.MalformedQuery("A query string has to be specified", fields=None)
+        if "\x00" in soql:  # decided, as for stored text (see _coerce)
+            raise E.MalformedQuery("the NUL character (\\u0000) is not allowed in a query", fields=None)
         tz = "UTC"
         with self.tx() as s:
             if user_id:

@@ -156,6 +156,8 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
         updated_ms, pk = json.loads(raw)
         if not (isinstance(updated_ms, int) and isinstance(pk, int)):
             raise ValueError
+        if max(abs(updated_ms), abs(pk)) > KEY_MAX:  # a forged cursor: no BIGINT holds it
+            raise ValueError
         return updated_ms, pk
     except (ValueError, TypeError, binascii.Error) as exc:
         raise BadRequest("'cursor' is not a cursor this API gave out", field="cursor") from exc
@@ -181,19 +183,30 @@ def body_hash(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+INT_MAX = 2**31 - 1  # an INTEGER column (sales campaign day and step)
+KEY_MAX = 2**63 - 1  # the largest key a BIGINT (and SQLite's rowid) holds; a bigger number is no id
+
+
 def parse_task_id(task_id: str) -> int | None:
     if isinstance(task_id, str) and task_id.startswith("tsk_") and task_id[4:].isdigit():
-        return int(task_id[4:])
+        return int(task_id[4:]) if int(task_id[4:]) <= KEY_MAX else None
     return None
 
 
 def parse_user_id(user_id: str) -> int | None:
     if isinstance(user_id, str) and user_id.startswith("usr_") and user_id[4:].isdigit():
-        return int(user_id[4:])
+        return int(user_id[4:]) if int(user_id[4:]) <= KEY_MAX else None
     return None
 
 
 # -- validation of task bodies ----------------------------------------------------------------------
+
+
+def _no_nul(value: str, key: str) -> str:
+    """Text is stored as text: PostgreSQL refuses the NUL character, so it is a 422 on every database."""
+    if "\x00" in value:
+        raise ValidationFailed(f"'{key}' must not contain NUL (\\u0000) characters", field=key)
+    return value
 
 
 def _text(data: Mapping, key: str, maximum: int, *, required: bool = False) -> str | None:
@@ -206,7 +219,7 @@ def _text(data: Mapping, key: str, maximum: int, *, required: bool = False) -> s
         raise ValidationFailed(f"'{key}' must be a string", field=key)
     if len(value) > maximum:
         raise ValidationFailed(f"'{key}' is longer than {maximum} characters", field=key)
-    return value
+    return _no_nul(value, key)
 
 
 def _choice(data: Mapping, key: str, choices: tuple[str, ...]) -> str:
@@ -220,8 +233,8 @@ def _positive_int(data: Mapping, key: str) -> int | None:
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationFailed(f"'{key}' must be a whole number of at least 1", field=key)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT_MAX:
+        raise ValidationFailed(f"'{key}' must be a whole number 1..{INT_MAX}", field=key)
     return value
 
 
@@ -335,6 +348,7 @@ class SiaStore:
                     api_token: str | None = None) -> dict:
         if not isinstance(name, str) or not name.strip() or len(name) > 255:
             raise ValidationFailed("'name' is required (1..255 characters)", field="name")
+        _no_nul(name, "name")
         if not isinstance(email, str) or not _EMAIL.match(email) or len(email) > 255:
             raise ValidationFailed("'email' must be an e-mail address", field="email")
         zone(time_zone)
@@ -379,6 +393,8 @@ class SiaStore:
         if "name" in data and (not isinstance(data["name"], str) or not data["name"].strip()
                                or len(data["name"]) > 255):
             raise ValidationFailed("'name' must be 1..255 characters", field="name")
+        if "name" in data:
+            _no_nul(data["name"], "name")
         if "time_zone" in data:
             zone(data["time_zone"])
         with self.tx() as s:
@@ -602,6 +618,7 @@ class SiaStore:
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValidationFailed("'instance_url' must be an http(s) URL", field="instance_url")
+        _text(data, "instance_url", 500)  # the column's width, checked before the database does
         username = _text(data, "username", 255, required=True)
         password = _text(data, "password", 255, required=True)
         if not username.strip():
@@ -657,6 +674,7 @@ class SiaStore:
             raise Forbidden("only an admin may change the subject template")
         if template is not None:
             check_template(template)
+            _no_nul(template, "template")
         with self.tx() as s:
             row = s.get(InstanceSetting, SUBJECT_TEMPLATE_KEY)
             if row is None:

@@ -177,3 +177,29 @@ def test_a_second_app_on_the_same_database_finds_the_org_and_keeps_counting_ids(
         owner = sf.query(f"SELECT OwnerId FROM Task WHERE Id = '{newer}'")["records"][0]["OwnerId"]
         assert owner == user["Id"]
         second.engine.dispose()
+
+
+def test_nul_characters_are_refused_in_salesforce_words_not_500(org, sf):
+    """Decided: PostgreSQL text cannot hold NUL, so the org refuses it (on every database alike)."""
+    with pytest.raises(SalesforceMalformedRequest) as caught:
+        sf.Task.create({"Subject": "a\u0000b"})
+    assert caught.value.content[0]["errorCode"] == "JSON_PARSER_ERROR"
+    with pytest.raises(SalesforceMalformedRequest) as caught:
+        sf.Task.upsert("SIA_Task_Id__c/tsk%00x", {"Subject": "x"})
+    assert caught.value.content[0]["errorCode"] == "JSON_PARSER_ERROR"
+    with pytest.raises(SalesforceMalformedRequest) as caught:
+        sf.query("SELECT Id FROM Task WHERE Subject = 'a\u0000b'")
+    assert caught.value.content[0]["errorCode"] == "MALFORMED_QUERY"
+    assert sf.query("SELECT COUNT() FROM Task")["totalSize"] == 0
+
+
+def test_admin_values_wider_than_their_columns_are_admin_errors(org):
+    from mock_core.errors import AdminError
+
+    with pytest.raises(AdminError, match="Username"):
+        org.create_user({"Username": "u" * 80 + "@example.com"})
+    with pytest.raises(AdminError, match="FirstName"):
+        org.create_user({"Username": "f@example.com", "FirstName": "F" * 41})
+    with pytest.raises(AdminError, match="at most 40 characters before __c"):
+        org.declare_field("Task", "F" * 41 + "__c")
+    assert [u["Username"] for u in org.list_users()] == ["admin@example.com"]

@@ -99,3 +99,39 @@ def test_a_second_app_on_the_same_database_finds_users_settings_and_tasks(pg_url
         assert int(newer["id"][4:]) > int(made["id"][4:])  # the sequence went on
     finally:
         get_sia(again).store.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/tasks", {"name": "a\u0000b"}, "name"),  # PostgreSQL text cannot hold NUL
+        ("/tasks", {"name": "x", "details": "line\u0000"}, "details"),
+        ("/tasks", {"name": "x", "sales_campaign_day": 2**31}, "sales_campaign_day"),  # INTEGER column
+        ("/tasks", {"name": "x", "sales_campaign_step": 2**40}, "sales_campaign_step"),
+    ],
+)
+def test_values_postgresql_cannot_store_are_422s_not_500s(ann, path, body, field):
+    response = ann.post(f"{API}{path}", json=body)
+    assert response.status_code == 422 and response.json()["error"]["field"] == field
+    assert list_all(ann) == []
+
+
+def test_settings_values_too_wide_for_their_columns_are_422s(ann, app):
+    long_url = "https://x.my.salesforce.com/" + "p" * 500
+    response = ann.put(f"{API}/settings/salesforce_connection",
+                       json={"instance_url": long_url, "username": "u@x.com", "password": "p"})
+    assert response.status_code == 422 and response.json()["error"]["field"] == "instance_url"
+    response = ann.patch(f"{API}/users/me", json={"name": "Ann\u0000"})
+    assert response.status_code == 422 and response.json()["error"]["field"] == "name"
+
+
+def test_ids_and_cursors_too_big_for_bigint_are_404_and_400(app, ann):
+    assert ann.get(f"{API}/tasks/tsk_{'9' * 30}").status_code == 404
+    service = sia_session(app, token="sia-service-token", user_id=f"usr_{'9' * 30}")
+    assert service.get(f"{API}/tasks").status_code == 404
+    import base64
+    import json
+
+    forged = base64.urlsafe_b64encode(json.dumps([1, 2**70]).encode()).decode().rstrip("=")
+    response = ann.get(f"{API}/tasks", params={"cursor": forged})
+    assert response.status_code == 400 and response.json()["error"]["field"] == "cursor"
