@@ -1,6 +1,8 @@
 """`python -m benchmarks` (`make bench`): API calls vs the physical floor, wall-clock per pass, memory.
 
-Options: `python -m benchmarks [N ...]` - sizes to run (default 5000 10000).
+Options: `python -m benchmarks [N ...]` - sizes to run (default 5000 10000);
+`python -m benchmarks memory [N ...]` - the first import's peak memory, by page vs all at once
+(default 5000 20000).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import time
 import tracemalloc
 
 from sandbox.harness import Harness
+from sync.engine import EngineSettings
 
 
 def floor_calls(reads: int, writes: int) -> int:
@@ -51,26 +54,73 @@ def bench(n: int) -> dict:
     u1, u2, u3, u4 = (r.users[0] for r in (first, push, echo, idle))
     return {
         "n": n,
-        "import_sf_calls": u1.api_calls["salesforce"], "import_floor": floor_calls(n, 0),
-        "import_sia_calls": u1.api_calls["sia"], "import_s": t_import, "import_peak_mb": peak / 1e6,
-        "push_sf_calls": u2.api_calls["salesforce"], "push_floor": floor_calls(n, n), "push_s": t_push,
-        "echo_writes": u3.writes, "echo_sf_calls": u3.api_calls["salesforce"],
-        "idle_calls": u4.api_calls, "idle_s": t_idle,
-        "settled_calls": settled.users[0].api_calls, "settled_s": t_settled,
+        "import_sf_calls": u1.api_calls["salesforce"],
+        "import_floor": floor_calls(n, 0),
+        "import_sia_calls": u1.api_calls["sia"],
+        "import_s": t_import,
+        "import_peak_mb": peak / 1e6,
+        "push_sf_calls": u2.api_calls["salesforce"],
+        "push_floor": floor_calls(n, n),
+        "push_s": t_push,
+        "echo_writes": u3.writes,
+        "echo_sf_calls": u3.api_calls["salesforce"],
+        "idle_calls": u4.api_calls,
+        "idle_s": t_idle,
+        "settled_calls": settled.users[0].api_calls,
+        "settled_s": t_settled,
     }
 
 
+def import_memory(n: int, stream_above: int | None) -> tuple[float, float, int, int]:
+    """Peak traced memory (MB) and seconds of a first-sync import of N tasks; SF and SIA calls."""
+    settings = EngineSettings(stream_import_above=stream_above)
+    with Harness(settings=settings) as h:
+        h.org.seed(n, seed=1, owner=h.sf_user_id)
+        h.clock.advance(minutes=1)
+        h.enable_sync()
+        h.clock.advance(minutes=1)
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        report = h.run_pass()
+        seconds = time.perf_counter() - t0
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert report.total("created")["sia"] == n
+        calls = report.users[0].api_calls
+    return peak / 1e6, seconds, calls["salesforce"], calls["sia"]
+
+
+def memory_main(argv: list[str]) -> None:
+    """`python -m benchmarks memory [N ...]`: the first import's peak memory, page by page vs all at once."""
+    sizes = [int(a) for a in argv] or [5000, 20000]
+    print("first-sync import, peak traced memory (tracemalloc; in-process mocks, SQLite in memory)")
+    for label, above in (("page by page (default)", 4000), ("all at once", None)):
+        for n in sizes:
+            peak, seconds, sf_calls, sia_calls = import_memory(n, above)
+            print(
+                f"  {label:24s} N = {n:6d}: peak {peak:6.1f} MB; {seconds:6.1f} s; "
+                f"calls SF {sf_calls}, SIA {sia_calls}"
+            )
+
+
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["memory"]:
+        memory_main(argv[1:])
+        return
     sizes = [int(a) for a in argv] or [5000, 10000]
     print("tasksync benchmarks (in-process mocks, SQLite in memory; figures only)")
     for n in sizes:
         r = bench(n)
         print(f"\nN = {n}")
-        print(f"  first sync import : SF calls {r['import_sf_calls']} / floor {r['import_floor']} "
-              f"= {r['import_sf_calls'] / r['import_floor']:.2f}; SIA calls {r['import_sia_calls']}; "
-              f"{r['import_s']:.2f} s; peak traced memory {r['import_peak_mb']:.1f} MB")
-        print(f"  push {n} SIA creates: SF calls {r['push_sf_calls']} / floor {r['push_floor']} "
-              f"= {r['push_sf_calls'] / r['push_floor']:.2f}; {r['push_s']:.2f} s")
+        print(
+            f"  first sync import : SF calls {r['import_sf_calls']} / floor {r['import_floor']} "
+            f"= {r['import_sf_calls'] / r['import_floor']:.2f}; SIA calls {r['import_sia_calls']}; "
+            f"{r['import_s']:.2f} s; peak traced memory {r['import_peak_mb']:.1f} MB"
+        )
+        print(
+            f"  push {n} SIA creates: SF calls {r['push_sf_calls']} / floor {r['push_floor']} "
+            f"= {r['push_sf_calls'] / r['push_floor']:.2f}; {r['push_s']:.2f} s"
+        )
         print(f"  echo pass         : {r['echo_writes']} writes, {r['echo_sf_calls']} SF reads")
         print(f"  look-back pass    : calls {r['idle_calls']}; {r['idle_s'] * 1000:.0f} ms")
         print(f"  idle pass         : calls {r['settled_calls']}; {r['settled_s'] * 1000:.0f} ms")

@@ -38,6 +38,9 @@ class EngineSettings:
     mass_delete_share: float = 0.5
     mass_delete_min: int = 10
     allow_mass_delete: bool = False
+    # A first import (no links yet) larger than this many Salesforce rows is planned and applied one
+    # page at a time - memory O(page) - instead of all at once (None: always all at once).
+    stream_import_above: int | None = 4000
     # F3/F4 API budget governor (per Salesforce org): stop calling at this share of the allocation
     # (None: only on 403 REQUEST_LIMIT_EXCEEDED); optionally cap one pass's share of it.
     api_budget_threshold: float | None = 0.9
@@ -180,6 +183,16 @@ class Engine:
 
         # -- read -------------------------------------------------------------------------------
         sf_cursor, sia_cursor = self.state.cursor(uid, SF), self.state.cursor(uid, SIA)
+        if hasattr(sf, "change_pages") and not self.state.has_links(uid):
+            # A first import: nothing linked yet, so each Salesforce page is planned and applied on its
+            # own - memory O(page), not O(N), with the same calls (R3.1, R3.3).
+            ctx = Context(owner, enabled_at, st.import_floor, template, self.render)
+            self._import_by_page(uid, sf, owner, sf_cursor, sia_cursor, ctx, ur, run_id)
+            st = self.state.user(uid)
+            st.start_kind = None
+            st.last_pass_at = iso_ms(now)
+            self.state.save_user(st)
+            return
         sf_rows = sf.changes(owner, *self._sf_lower_bound(sf_cursor))
         sia_rows = self.sia.changes(uid, *self._sia_lower_bound(sia_cursor))
         sf_changes = {r["Id"]: r for r in sf_rows}
@@ -235,6 +248,55 @@ class Engine:
         if not (purged and "delete_sia" in held):  # a held linked-id check runs again next pass
             st.last_pass_at = iso_ms(now)
         self.state.save_user(st)
+
+    def _import_by_page(self, uid, sf, owner, sf_cursor, sia_cursor, ctx: Context, ur, run_id) -> None:
+        """The pass of a user with no links yet, one Salesforce page (<= 2000 rows) at a time.
+
+        With no links there is nothing to merge or delete: every Salesforce row is an import or a
+        skip (R3.3), every SIA row a push or a skip (R3.2). SIA's changes (few: created since the
+        enabling) are read first and planned with every page only for R4.6's "pending" check; the
+        pushes run once, after all imports, so an SIA task an interrupted import already made is
+        recognised (R4.6) and never pushed back. Bookmarks are committed at the end, as usual.
+        """
+        sia_rows = self.sia.changes(uid, *self._sia_lower_bound(sia_cursor))
+        sia_changes = {t["id"]: t for t in sia_rows}
+        errors = self.state.task_errors(uid)
+        for task_id in [e.task_id for e in errors if e.side == SIA and e.task_id not in sia_changes]:
+            task = self.sia.get(uid, task_id)
+            if task is not None:
+                sia_changes[task_id] = task
+        retry_sf = {e.task_id for e in errors if e.side == SF}
+
+        stream = sf.change_pages(owner, *self._sf_lower_bound(sf_cursor))
+        first = next(stream, [])
+        total = getattr(sf, "last_total_size", None)
+        limit = self.settings.stream_import_above
+        if limit is None or (total if total is not None else len(first)) <= limit:
+            # Small enough: read it all before applying anything (a half-read applies nothing, F19).
+            first = first + [row for page in stream for row in page]
+            stream = iter(())
+
+        def pages():
+            if retry_sf:  # failed last time: read again, whatever the cursors say
+                yield True, sf.by_ids(sorted(retry_sf))
+            yield False, first
+            yield from ((False, page) for page in stream)
+
+        imported: set[str] = set()
+        best = tuple(sf_cursor[:2])
+        for is_retry, page in pages():
+            if not is_retry:
+                best = _advance(best, [(r["SystemModstamp"], r["Id"]) for r in page])[:2]
+            changes = {r["Id"]: r for r in page if is_retry or r["Id"] not in retry_sf}
+            actions = [a for a in plan([], sia_changes, changes, ctx) if a.sf_record is not None]
+            imported |= self._apply(uid, sf, actions, ur, run_id) & sia_changes.keys()
+        actions = [a for a in plan([], sia_changes, {}, ctx) if a.sf_record is None]
+        self._apply(uid, sf, actions, ur, run_id, already_imported=imported)
+        self.state.set_cursor(
+            uid, SF, *_advance(sf_cursor[:2], [best] if best != tuple(sf_cursor[:2]) else [])
+        )
+        sia_keys = [(t["updated_at"], t["id"]) for t in sia_rows]
+        self.state.set_cursor(uid, SIA, *_advance(sia_cursor[:2], sia_keys))
 
     def _mass_delete_guard(self, links: list[LinkObs], actions: list[Action], start: str | None, ur) -> set:
         """F16 (vdirsyncer StorageEmpty): the rows whose deletions are held back in this pass.
@@ -310,7 +372,10 @@ class Engine:
         return stamp, last_id
 
     # -- apply ---------------------------------------------------------------------------------
-    def _apply(self, uid: str, sf, actions: list[Action], ur: UserReport, run_id) -> None:
+    def _apply(
+        self, uid: str, sf, actions: list[Action], ur: UserReport, run_id, already_imported: set | None = None
+    ) -> set[str]:
+        """Apply one plan in batches; returns the SIA ids its imports (re)linked."""
         at = iso_ms(self.clock.now())
         batch = Batch()
         pending: list[_Pending] = []
@@ -359,7 +424,7 @@ class Engine:
             p.sia_result["data"]["id"]
             for p in pending
             if p.action.row in ("import", "restore") and p.sia_result and not p.failed
-        }
+        } | (already_imported or set())
         # Salesforce writes: upsert (creates), update, delete - sObject Collections, 200 per call.
         groups = {
             # R4.6: an SIA task that an import just (re)linked is the engine's own earlier write,
@@ -397,6 +462,8 @@ class Engine:
                             continue
                     self._done(batch, ur, p)
                 self.state.commit(uid, batch, at, run_id)
+
+        return imported
 
     def _after_write(self, side: str, kind: str) -> None:
         if self.hooks.after_write:

@@ -31,6 +31,8 @@ class MemorySalesforce:
         self.closed = set(closed_statuses or CLOSED_STATUSES)
         self._ids = itertools.count(1)
         self.calls = 0
+        self.page_size = 2000
+        self.last_total_size: int | None = None
         self.users = {"admin@example.com": "005000000000001AAA"}
 
     @property
@@ -95,6 +97,16 @@ class MemorySalesforce:
                 rows = [r for r in rows if parse_stamp(r["SystemModstamp"]) >= floor]
         rows.sort(key=lambda r: (parse_stamp(r["SystemModstamp"]), r["Id"]))
         return [dict(r) for r in rows]
+
+    def change_pages(self, owner_id: str, since: str | None, after_id: str | None = None):
+        """`changes` in pages of `page_size` rows, each page one call (like queryAll's nextRecordsUrl)."""
+        calls = self.calls
+        rows = self.changes(owner_id, since, after_id)
+        self.calls = calls
+        self.last_total_size = len(rows)
+        for start in range(0, max(len(rows), 1), self.page_size):
+            self.calls += 1
+            yield rows[start : start + self.page_size]
 
     def by_ids(self, ids: list[str]) -> list[dict]:
         self.calls += 1

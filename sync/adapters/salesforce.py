@@ -75,6 +75,7 @@ class SalesforceAdapter:
         self.calls = 0
         self.logins = 0
         self.server_time: str | None = None  # Salesforce's clock at its last answer (HTTP Date)
+        self.last_total_size: int | None = None
         self.governor = None  # a sync.budget.ApiBudget shared by the org's users (set by the engine)
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -126,6 +127,12 @@ class SalesforceAdapter:
 
         With `after_id` the lower bound is the strict keyset (SystemModstamp, Id) > (since, after_id).
         """
+        return [row for page in self.change_pages(owner_id, since, after_id) for row in page]
+
+    def change_pages(
+        self, owner_id: str, since: str | None, after_id: str | None = None
+    ) -> Iterator[list[dict]]:
+        """`changes`, one page (up to `page_size` rows) at a time - for the O(page) first import."""
         where = format_soql("OwnerId = {}", owner_id)
         if since and after_id:
             where += format_soql(
@@ -136,7 +143,7 @@ class SalesforceAdapter:
         soql = (
             f"SELECT {', '.join(SF_READ_FIELDS)} FROM Task WHERE {where} ORDER BY SystemModstamp ASC, Id ASC"
         )
-        return self._query_all(soql)
+        return self._query_pages(soql)
 
     def by_ids(self, ids: list[str]) -> list[dict]:
         """Rows for these ids, soft-deleted ones included; ids purged from the recycle bin are missing."""
@@ -148,9 +155,14 @@ class SalesforceAdapter:
         return rows
 
     def _query_all(self, soql: str) -> list[dict]:
+        return [row for page in self._query_pages(soql) for row in page]
+
+    def _query_pages(self, soql: str) -> Iterator[list[dict]]:
+        """One `queryAll`, page by page (`nextRecordsUrl`); a page is only yielded whole."""
         headers = {"Sforce-Query-Options": f"batchSize={self.page_size}"}
         page = self._call(lambda sf: sf.query(soql, include_deleted=True, headers=headers))
-        rows = [_plain(r) for r in page["records"]]
+        self.last_total_size = page.get("totalSize")  # rows in the whole result, known from page 1
+        yield [_plain(r) for r in page["records"]]
         while not page.get("done", True):
             url = page["nextRecordsUrl"]
             page = self._call(
@@ -158,8 +170,7 @@ class SalesforceAdapter:
                     url, identifier_is_url=True, include_deleted=True, headers=headers
                 )
             )
-            rows += [_plain(r) for r in page["records"]]
-        return rows
+            yield [_plain(r) for r in page["records"]]
 
     def find_user_id(self, username: str) -> str | None:
         page = self._call(

@@ -143,3 +143,58 @@ def test_R2_5_too_long_is_an_error_for_that_task_only(world):
     assert report.users[0].errors[0]["code"] == "STRING_TOO_LONG"
     assert [r["Subject"] for r in world.sf_tasks() if r["Subject"] == "fine"] == ["fine"]
     assert world.state.task_errors()[0].side == "salesforce"
+
+
+def test_R3_1_R4_6_large_first_import_is_applied_page_by_page_and_a_crash_duplicates_nothing(world):
+    """A first import above `stream_import_above` rows is planned and applied per Salesforce page
+    (memory O(page)); a crash after page 2's SIA write resumes without a duplicate."""
+    world.sf.page_size = 10
+    world.engine.settings.stream_import_above = 15
+    for i in range(35):
+        world.sf.create(OWNER, Subject=f"t{i:02d}")
+    world.clock.advance(minutes=1)
+    world.enable()
+    pushed = world.sia.create_task(world.user, "created after enabling")
+    writes = []
+    world.engine.hooks = Hooks(after_write=lambda side, kind: writes.append((side, world.sf.calls)))
+    report = world.run()
+    # one SIA batch after each page read (4 pages of <= 10), then the one Salesforce upsert
+    assert [calls for side, calls in writes if side == "sia"] == [1, 2, 3, 4]
+    assert report.total("created") == {"sia": 35, "salesforce": 1}
+    assert world.sf.records[world.sf_tasks()[-1]["Id"]]["SIA_Task_Id__c"] == pushed
+
+    world2 = type(world)()
+    world2.sf.page_size, world2.engine.settings.stream_import_above = 10, 15
+    for i in range(35):
+        world2.sf.create(OWNER, Subject=f"t{i:02d}")
+    world2.clock.advance(minutes=1)
+    world2.enable()
+    seen = []
+
+    def crash(side, kind):
+        seen.append(side)
+        if len(seen) == 2:
+            raise Crash(side)
+
+    world2.engine.hooks = Hooks(after_write=crash)
+    with contextlib.suppress(Crash):
+        world2.run()
+    assert len(world2.sia_tasks()) == 20  # pages 1 and 2 written; page 2 not committed
+    world2.engine.hooks = Hooks()
+    world2.run()
+    world2.run()
+    assert sorted(t["name"] for t in world2.sia_tasks()) == [f"t{i:02d}" for i in range(35)]
+    assert len(world2.sf_tasks()) == 35
+
+
+def test_small_first_import_is_read_whole_before_anything_is_applied(world):
+    world.sf.page_size = 10
+    world.engine.settings.stream_import_above = 100
+    for i in range(25):
+        world.sf.create(OWNER, Subject=f"t{i:02d}")
+    world.clock.advance(minutes=1)
+    world.enable()
+    writes = []
+    world.engine.hooks = Hooks(after_write=lambda side, kind: writes.append(world.sf.calls))
+    world.run()
+    assert writes == [3]  # all three pages read, then one SIA batch
