@@ -146,3 +146,29 @@ def test_sia_side_settles_to_one_empty_keyset_read_under_one_frozen_stamp(world)
     # the first read and the look-back re-read see all 40 (inclusive stamp); strict keyset reads see none
     assert [n for _, n in reads[:2]] == [40, 40]
     assert [n for _, n in reads[2:]] == [0, 0, 0] and all(after for after, _ in reads[2:])
+
+
+def test_api_budget_stops_at_the_threshold_on_a_403_and_per_pass_share_and_probes_each_pass():
+    from simple_salesforce import Salesforce
+
+    from sync.budget import ApiBudget, BudgetDeferred
+
+    budget = ApiBudget(threshold=0.9)
+    budget.after_call(Salesforce.parse_api_usage("api-usage=899/1000"))
+    budget.before_call()  # 89.9 %: go on
+    budget.after_call(Salesforce.parse_api_usage("api-usage=900/1000"))
+    with pytest.raises(BudgetDeferred, match="900/1000"):
+        budget.before_call()
+    budget.start_pass()
+    budget.before_call()  # a new pass probes once
+    budget.after_error(LimitExceeded("TotalRequests Limit exceeded.", code="REQUEST_LIMIT_EXCEEDED"))
+    with pytest.raises(BudgetDeferred, match="REQUEST_LIMIT_EXCEEDED"):
+        budget.before_call()
+    share = ApiBudget(threshold=None, pass_share=0.25)
+    for used in range(1, 25):
+        share.after_call(Salesforce.parse_api_usage(f"api-usage={used}/100"))
+    share.before_call()
+    share.after_call(Salesforce.parse_api_usage("api-usage=25/100"))
+    with pytest.raises(BudgetDeferred, match="25%"):
+        share.before_call()
+    ApiBudget().after_call({})  # no Sforce-Limit-Info (e.g. the memory side): nothing known, no stop
