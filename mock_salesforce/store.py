@@ -1244,11 +1244,15 @@ class Org(MockService):
                     )
                     rows = self._rows_by_ids(s, model, columns, cursor.ids[:first])
                 else:
-                    cursor.conds, cursor.order_by, cursor.base_offset = conds, cq.order_by, cq.offset or 0
+                    # Every page re-runs the query with an offset, so the order must be total: the Id breaks
+                    # ties (PostgreSQL's bounded sorts order equal keys differently per LIMIT/OFFSET, and
+                    # pages would repeat some rows and miss others).
+                    order = [*cq.order_by, model.Id]
+                    cursor.conds, cursor.order_by, cursor.base_offset = conds, order, cq.offset or 0
                     rows = s.execute(
                         select(*columns, model.Id)
                         .where(*conds)
-                        .order_by(*cq.order_by)
+                        .order_by(*order)
                         .limit(first)
                         .offset(cursor.base_offset)
                     ).all()

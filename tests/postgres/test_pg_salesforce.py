@@ -203,3 +203,15 @@ def test_admin_values_wider_than_their_columns_are_admin_errors(org):
     with pytest.raises(AdminError, match="at most 40 characters before __c"):
         org.declare_field("Task", "F" * 41 + "__c")
     assert [u["Username"] for u in org.list_users()] == ["admin@example.com"]
+
+
+def test_offset_paged_answers_with_ties_in_the_order_repeat_and_miss_nothing(org, sf, monkeypatch):
+    """Over SNAPSHOT_MAX rows the org re-runs the query per page with an offset; on PostgreSQL equal
+    sort keys come back in a different order per LIMIT/OFFSET unless the Id breaks the ties."""
+    import mock_salesforce.store as store
+
+    monkeypatch.setattr(store, "SNAPSHOT_MAX", 1000)  # the same path as for 50,000+ rows, made small
+    org.seed(6000, seed=2)  # one SystemModstamp for all, five Status values
+    for soql in ("SELECT Id FROM Task ORDER BY Status", "SELECT Id FROM Task ORDER BY SystemModstamp DESC"):
+        ids = [r["Id"] for r in sf.query_all(soql)["records"]]
+        assert len(ids) == len(set(ids)) == 6000, soql
