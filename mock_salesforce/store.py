@@ -1407,6 +1407,11 @@ class Org(MockService):
         if rows:
             with self.tx() as s:
                 s.connection().execute(insert(TaskRow.__table__), rows)  # Core executemany: fast
+        if self.engine.dialect.name == "postgresql" and len(ids) >= 10_000:
+            # Fresh planner statistics after a bulk load: otherwise PostgreSQL plans the next reads for
+            # an empty table (bitmap scan + sort of every row) until autovacuum gets to analyze it.
+            with self.tx() as s:
+                s.execute(text("ANALYZE sf_task"))
         out: dict = {"created": len(ids), "owner": owner_id}
         if len(ids) <= 1000:
             out["ids"] = ids
