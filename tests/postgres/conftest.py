@@ -14,7 +14,9 @@ Every test gets its own database, created from template0 with
 from __future__ import annotations
 
 import os
+import time
 import uuid
+import warnings
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -63,8 +65,15 @@ def pg_url(pg_server, request) -> str:
         )
         conn.execute(f"ALTER DATABASE \"{name}\" SET timezone TO '{ZONE}'")
     yield sa_url.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for attempt in range(5):  # a backend of another role (say, an autoanalyze) may hold it a moment
+        try:
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except psycopg.Error as exc:
+            if attempt == 4:
+                warnings.warn(f"could not drop test database {name}: {exc}", stacklevel=1)
+            time.sleep(0.5)
 
 
 @pytest.fixture
