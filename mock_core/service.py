@@ -160,7 +160,8 @@ class DropMiddleware:
 # -- the control plane ------------------------------------------------------------------------------
 
 
-def _json_body() -> dict:
+def json_body() -> dict:
+    """The request's JSON object body (`{}` when empty); anything else is the caller's mistake (400)."""
     if not request.data:
         return {}
     data = request.get_json(silent=True)
@@ -220,11 +221,11 @@ def admin_blueprint(extension_name: str) -> Blueprint:
 
     @bp.post("/users")
     def create_user():
-        return jsonify(svc().create_user(_json_body())), 201
+        return jsonify(svc().create_user(json_body())), 201
 
     @bp.post("/seed")
     def seed():
-        data = _json_body()
+        data = json_body()
         count = _int(data, "count", 25)
         seed_value = _int(data, "seed", None)
         options = {k: v for k, v in data.items() if k not in ("count", "seed")}
@@ -236,7 +237,7 @@ def admin_blueprint(extension_name: str) -> Blueprint:
 
     @bp.post("/clock")
     def move_clock():
-        data = _json_body()
+        data = json_body()
         action = data.get("action")
         clk = svc().clock
         try:
@@ -301,7 +302,7 @@ def admin_blueprint(extension_name: str) -> Blueprint:
 
     @bp.post("/faults")
     def add_fault():
-        data = _json_body()
+        data = json_body()
         kind = data.pop("kind", None)
         if not kind:
             raise AdminError("'kind' is required")

@@ -17,21 +17,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from mock_core.errors import AdminError, MockCoreError
+from mock_core.service import json_body as body
 
 bp = Blueprint("sf_admin", __name__, url_prefix="/__admin")
 
 
 def org():
     return current_app.extensions["salesforce_org"]
-
-
-def body() -> dict:
-    if not request.data:
-        return {}
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise AdminError("the body must be a JSON object")
-    return data
 
 
 @bp.errorhandler(MockCoreError)
