@@ -387,8 +387,12 @@ class Engine:
                 self._fail(batch, ur, action, code, message)
             elif action.row == "observe":
                 self._observe(batch, action)
-            elif action.row in ("push", "pull", "merge") and not (action.sia_patch or action.sf_patch):
-                self._done(batch, ur, _Pending(action))  # e.g. R2.2a: nothing to write, note the new values
+            elif not _needs_write(action):
+                # Rows that write nothing complete at once, in this first commit: a merge with nothing
+                # to change (e.g. R2.2a: only note the new values), and `forget` - a task deleted on
+                # both sides (R4.4) retires its link and is recorded as deleted in "both", so a later
+                # recycle-bin restore comes back as a new SIA task (R4.7) instead of being deleted again.
+                self._done(batch, ur, _Pending(action))
             else:
                 pending.append(_Pending(action))
         self.state.commit(uid, batch, at, run_id)
@@ -567,6 +571,13 @@ class Engine:
             }
             batch.deletions.append(record)
             ur.deletions.append(record)
+
+
+def _needs_write(action: Action) -> bool:
+    """Whether applying this row calls either side (else it is only bookkeeping in the state)."""
+    if action.row in ("push", "pull", "merge"):
+        return bool(action.sia_patch or action.sf_patch)
+    return action.row != "forget"
 
 
 def _sia_op(action: Action) -> dict | None:

@@ -12,10 +12,9 @@ pass may end with either side's value - the winner itself is F13's business), R4
 R4.5 (no echo: the quiescent pass writes nothing), R4.6 (no duplicates, nothing lost), R2.2, R2.3,
 R2.4, R2.5, R5.1 (default template: the subject is the name).
 
-Known engine bug kept out of the generated histories until it is fixed: a task deleted on BOTH sides
-before the engine retires its link leaves the link live (the planner's `forget` row is never applied,
-see test_reliability.py::FORGET_DROPPED). So a task is deleted on at most one side, and crashes are
-injected at the upsert/update boundaries but not after delete calls.
+Deletions: a task is deleted on one side or on both sides between two passes (R4.4: the engine then
+retires its link and records the deletion in "both"), and crashes are injected after every kind of
+write call - SIA batches and Salesforce upsert, update and delete.
 """
 
 from __future__ import annotations
@@ -53,6 +52,8 @@ FAULTS = [
     ("salesforce", "expire_sessions", {}),
     ("crash", "salesforce", "upsert"),
     ("crash", "salesforce", "update"),
+    ("crash", "salesforce", "delete"),
+    ("crash", "sia", "batch"),
 ]
 
 
@@ -175,6 +176,19 @@ class SyncMachine(RuleBasedStateMachine):
         else:
             self.sf.Task.delete(self.sf_ids.pop(task.name))
         task.deleted = True  # R4.4: gone on both sides in the end, whatever else happens
+
+    @rule(index=st.integers(0, 50))
+    def delete_on_both_sides(self, index):
+        """R4.4: deleted in SIA and in Salesforce before the engine saw either deletion."""
+        live = sorted(n for n, t in self.tasks.items() if not t.deleted and n in self.sia_ids
+                      and n in self.sf_ids)
+        if not live:
+            return
+        task = self.tasks[live[index % len(live)]]
+        self.h.clock.advance(seconds=3)
+        assert self.h.sia_api("DELETE", f"/tasks/{self.sia_ids.pop(task.name)}").status_code == 204
+        self.sf.Task.delete(self.sf_ids.pop(task.name))
+        task.deleted = True
 
     # -- the engine -------------------------------------------------------------------------------
     @rule(fault=st.sampled_from(FAULTS))

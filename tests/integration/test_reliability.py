@@ -312,18 +312,11 @@ def test_F7_R2_3_one_invalid_record_is_reported_and_retried_never_blocking(synce
 
 
 # -- F8 crash at every write boundary -------------------------------------------------------------------
-FORGET_DROPPED = pytest.mark.xfail(
-    strict=True,
-    reason="engine: the planner's 'forget' row (deleted on both sides, R4.4) is never applied, so the "
-    "link stays live with both tasks gone",
-)
-
-
 @pytest.mark.parametrize("boundary", [
-    pytest.param(("sia", "batch"), marks=FORGET_DROPPED, id="sia-batch"),
+    pytest.param(("sia", "batch"), id="sia-batch"),
     pytest.param(("salesforce", "upsert"), id="salesforce-upsert"),
     pytest.param(("salesforce", "update"), id="salesforce-update"),
-    pytest.param(("salesforce", "delete"), marks=FORGET_DROPPED, id="salesforce-delete"),
+    pytest.param(("salesforce", "delete"), id="salesforce-delete"),
 ])
 def test_F8_R4_6_crash_at_each_write_boundary_then_a_clean_pass_converges(synced, boundary):
     """F8 (R4.6, R4.4, R4.1, R4.2): the engine dies after a write call, before its state commit. One
@@ -702,7 +695,6 @@ def test_F14_R4_4_update_against_delete_the_delete_wins_and_nothing_comes_back(s
     no_duplicates(h)
 
 
-@FORGET_DROPPED
 def test_F14_R4_4_R4_7_deleted_on_both_sides_then_restored_in_salesforce_comes_back(synced):
     """F14 (R4.4, R4.7): deleted in SIA and in SF between two passes -> the link is retired; a later
     restore from the recycle bin brings the task back into SIA as a new task (not deleted again)."""

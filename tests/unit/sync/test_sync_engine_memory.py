@@ -80,6 +80,36 @@ def test_R4_7_restore_from_recycle_bin_comes_back_as_new_task(world):
     assert [t["name"] for t in world.sia_tasks()] == ["Call Carla"]
 
 
+def test_R4_4_R4_7_deleted_on_both_sides_retires_the_link_and_a_restore_comes_back(world):
+    world.enable()
+    sf_id = world.sf.create(OWNER, Subject="Gone twice")
+    world.run()
+    [task] = world.sia_tasks()
+    world.sf.remove(sf_id)
+    world.sia.delete_task(task["id"])
+    report = world.run()
+    # R4.4: nothing left to write, but the link is retired and the deletion recorded as "both".
+    assert report.users[0].writes == 0
+    assert [lk.live for lk in world.state.links(world.user)] == [False]
+    [deletion] = world.state.deletions()
+    assert (deletion.deleted_in, deletion.how_found) == ("both", "deleted on both sides")
+    assert report.users[0].deletions == [
+        {"sia_id": task["id"], "sf_id": sf_id, "deleted_in": "both", "how_found": "deleted on both sides"}
+    ]
+    assert world.run().users[0].writes == 0  # nothing comes back by itself
+    # R4.7: a restore from the recycle bin comes back into SIA as a new task, and stays.
+    world.sf.undelete(sf_id)
+    report = world.run()
+    [back] = world.sia_tasks()
+    assert back["name"] == "Gone twice" and back["id"] != task["id"]
+    assert report.users[0].created["sia"] == 1
+    assert world.run().users[0].writes == 0
+    assert [r["Id"] for r in world.sf_tasks()] == [sf_id]
+    assert [(lk.sia_id, lk.live, lk.generation) for lk in world.state.links(world.user)] == [
+        (back["id"], True, 1)
+    ]
+
+
 def test_R3_4_previously_enabled_start_applies_deletions_including_purged(world):
     world.enable()
     a = world.sf.create(OWNER, Subject="a")
