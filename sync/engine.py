@@ -63,6 +63,14 @@ class _Pending:
     failed: bool = False
 
 
+@dataclass
+class _ReadAt:
+    """Each side's own clock at this pass's read (its `server_time`), for the R4.3 baselines."""
+
+    sia: str | None = None
+    sf: str | None = None
+
+
 class Engine:
     def __init__(
         self,
@@ -377,6 +385,8 @@ class Engine:
     ) -> set[str]:
         """Apply one plan in batches; returns the SIA ids its imports (re)linked."""
         at = iso_ms(self.clock.now())
+        # R4.3: each side's own clock at this sync, as its last answer (this pass's read) stated it.
+        read_at = _ReadAt(sia=getattr(self.sia, "server_time", None), sf=getattr(sf, "server_time", None))
         batch = Batch()
         pending: list[_Pending] = []
         for action in actions:
@@ -386,13 +396,13 @@ class Engine:
                 code, message = action.error
                 self._fail(batch, ur, action, code, message)
             elif action.row == "observe":
-                self._observe(batch, action)
+                self._observe(batch, action, read_at)
             elif not _needs_write(action):
                 # Rows that write nothing complete at once, in this first commit: a merge with nothing
                 # to change (e.g. R2.2a: only note the new values), and `forget` - a task deleted on
                 # both sides (R4.4) retires its link and is recorded as deleted in "both", so a later
                 # recycle-bin restore comes back as a new SIA task (R4.7) instead of being deleted again.
-                self._done(batch, ur, _Pending(action))
+                self._done(batch, ur, _Pending(action), read_at)
             else:
                 pending.append(_Pending(action))
         self.state.commit(uid, batch, at, run_id)
@@ -421,7 +431,7 @@ class Engine:
                         )
                         continue
                 if not p.action.sf_patch or p.action.row in ("import", "restore"):
-                    self._done(batch, ur, p)
+                    self._done(batch, ur, p, read_at)
             self.state.commit(uid, batch, at, run_id)
 
         imported = {
@@ -464,7 +474,7 @@ class Engine:
                         if outcome_for(code, None, deleting=kind == "delete") != DONE:
                             self._fail(batch, ur, p.action, code, error.get("message") or "rejected")
                             continue
-                    self._done(batch, ur, p)
+                    self._done(batch, ur, p, read_at)
                 self.state.commit(uid, batch, at, run_id)
 
         return imported
@@ -474,13 +484,21 @@ class Engine:
             self.hooks.after_write(side, kind)
 
     @staticmethod
-    def _observe(batch: Batch, action: Action) -> None:
-        """R4.5: content unchanged (an echo of our own write or a system touch) - only note the stamps."""
+    def _observe(batch: Batch, action: Action, read_at: _ReadAt) -> None:
+        """R4.5: content unchanged (an echo of our own write or a system touch) - nothing to write.
+
+        A version not seen before (its stamp after the side's baseline) is a sync of this link: both
+        baselines move to this pass's clocks (R4.3). A row read again with nothing new - a look-back
+        re-read (F11) - leaves the state untouched, so an idle pass changes nothing (F9).
+        """
         link = action.link
-        sia_stamp = action.sia_task["updated_at"] if action.sia_task else link.sia_stamp
-        sf_stamp = action.sf_record["SystemModstamp"] if action.sf_record else link.sf_stamp
-        if (sia_stamp, sf_stamp) != (link.sia_stamp, link.sf_stamp):
-            link.sia_stamp, link.sf_stamp = sia_stamp, sf_stamp
+        task, record = action.sia_task, action.sf_record
+        newer = (task is not None and _after(task["updated_at"], link.sia_stamp)) or (
+            record is not None and _after(record["SystemModstamp"], link.sf_stamp)
+        )
+        if newer:
+            link.sia_stamp = _later(read_at.sia, task["updated_at"] if task else None) or link.sia_stamp
+            link.sf_stamp = _later(read_at.sf, record["SystemModstamp"] if record else None) or link.sf_stamp
             batch.links.append(link)
 
     @staticmethod
@@ -508,7 +526,15 @@ class Engine:
             }
         )
 
-    def _done(self, batch: Batch, ur: UserReport, p: _Pending) -> None:
+    def _done(self, batch: Batch, ur: UserReport, p: _Pending, read_at: _ReadAt) -> None:
+        """Note one applied row in the state.
+
+        R4.3 baselines: whatever touched a live link, its SIA stamp becomes SIA's clock at this sync
+        (the `updated_at` SIA returned for our write, else SIA's clock at this pass's read) and its
+        Salesforce stamp Salesforce's clock at this sync (its clock right after our write, else at
+        the read) - so "time since the last sync" starts at the same moment on both sides, each
+        measured on its own clock, and the two clocks are never compared with each other.
+        """
         action, row = p.action, p.action.row
         batch.cleared += self._task_keys(action)
         if row in ("import", "restore"):
@@ -516,32 +542,34 @@ class Engine:
             link = action.link or LinkObs(sia_id=task["id"], sf_id=record["Id"])
             link.sia_id, link.live = task["id"], True
             link.generation = link.generation + 1 if row == "restore" else 0
-            _set_sia(link, task)
-            _set_sf(link, sf_view(record), record["SystemModstamp"])
+            _set_sia(link, task, task.get("updated_at"))
+            _set_sf(link, sf_view(record), _later(read_at.sf, record["SystemModstamp"]))
             batch.links.append(link)
             batch.cleared.append((SF, record["Id"]))
             ur.created[SIA] += 1
         elif row == "create_sf":
             task = action.sia_task
             link = LinkObs(sia_id=task["id"], sf_id=p.sf_result["id"])
-            _set_sia(link, task)
-            # R4.3: the baseline for "time since the last sync" is Salesforce's clock at our write.
-            _set_sf(link, action.new_sf_values, p.sf_written_at)
+            _set_sia(link, task, _later(read_at.sia, task.get("updated_at")))
+            _set_sf(link, action.new_sf_values, p.sf_written_at or read_at.sf)
             batch.links.append(link)
             ur.created[SF] += 1
         elif row in ("push", "pull", "merge"):
             link = action.link
+            task, record = action.sia_task, action.sf_record
             if action.sia_patch:
-                _set_sia(link, p.sia_result["data"])
+                written = p.sia_result["data"]
+                _set_sia(link, written, written.get("updated_at"))
                 ur.updated[SIA] += 1
-            elif action.sia_task:
-                _set_sia(link, action.sia_task)
             else:
-                link.sia_values, link.sia_hash = action.new_sia_values, content_hash(action.new_sia_values)
-            stamp = action.sf_record["SystemModstamp"] if action.sf_record else link.sf_stamp
+                values = sia_view(task) if task else action.new_sia_values
+                stamp = _later(read_at.sia, task.get("updated_at") if task else None)
+                _set_sia_values(link, values, stamp or link.sia_stamp)
             if action.sf_patch and p.sf_written_at:
-                stamp = p.sf_written_at  # R4.3: we just wrote it; Salesforce's clock at that write
-            _set_sf(link, action.new_sf_values, stamp)
+                sf_stamp = p.sf_written_at
+            else:
+                sf_stamp = _later(read_at.sf, record["SystemModstamp"] if record else None) or link.sf_stamp
+            _set_sf(link, action.new_sf_values, sf_stamp)
             if action.sf_patch:
                 ur.updated[SF] += 1
             batch.links.append(link)
@@ -590,10 +618,26 @@ def _sia_op(action: Action) -> dict | None:
     return None
 
 
-def _set_sia(link: LinkObs, task: dict) -> None:
-    link.sia_values = sia_view(task)
+def _set_sia(link: LinkObs, task: dict, stamp: str | None) -> None:
+    _set_sia_values(link, sia_view(task), stamp)
+
+
+def _set_sia_values(link: LinkObs, values: dict, stamp: str | None) -> None:
+    link.sia_values = dict(values)
     link.sia_hash = content_hash(link.sia_values)
-    link.sia_stamp = task.get("updated_at")
+    link.sia_stamp = stamp
+
+
+def _after(stamp: str, baseline: str | None) -> bool:
+    """Whether `stamp` lies after `baseline` (both of ONE system's clock; no baseline: yes)."""
+    return baseline is None or parse_stamp(stamp) > parse_stamp(baseline)
+
+
+def _later(a: str | None, b: str | None) -> str | None:
+    """The later of two stamps of the SAME system's clock (None: unknown). R4.3 never mixes clocks."""
+    if not a or not b:
+        return a or b
+    return a if parse_stamp(a) >= parse_stamp(b) else b
 
 
 def _set_sf(link: LinkObs, values: dict, stamp: str | None) -> None:

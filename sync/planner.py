@@ -11,9 +11,11 @@ Row keys for a live link are (SIA state, Salesforce state):
   P = purged: gone even from the recycle bin (found by the linked-id check, R3.4)
 
 Conflict timing (R4.3, decided): when a field changed on both sides, the "later change" is the one
-that happened longer after that side's last-synced stamp for this task - each side's elapsed time
-is measured on that side's own clock (`stamp_delta`), so the two systems' clocks are never compared
-and a constant skew between them cancels out. SIA wins an exact tie.
+that happened longer after the last sync of this task. `sia_stamp` / `sf_stamp` of a link are the
+moment of that last sync on each side's OWN clock (SIA's clock when it answered the sync's write or
+read, Salesforce's likewise - set by the engine), so both elapsed times start at the same instant
+and each is measured on one clock (`stamp_delta`): the two systems' clocks are never compared and a
+constant skew between them cancels out. SIA wins an exact tie.
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ SF_UNLINKED: dict[str, tuple[str, str]] = {
 # --- inputs and outputs -----------------------------------------------------------------------
 @dataclass
 class LinkObs:
-    """What both sides of one link looked like when last synced."""
+    """What both sides of one link looked like when last synced; the stamps are each side's clock at
+    that sync (R4.3 baselines)."""
 
     sia_id: str
     sf_id: str

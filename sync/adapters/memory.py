@@ -186,6 +186,11 @@ class MemorySia:
         self._keys: dict[tuple[str, str], str] = {}
         self.calls = 0
 
+    @property
+    def server_time(self) -> str:
+        """SIA's clock now (the real adapter reads it from the last answer's Date header)."""
+        return iso_ms(self.clock.now())
+
     # -- acting as SIA users (test helpers) ----------------------------------------------------
     def create_user(self, email: str, salesforce_user_id: str | None = "005000000000001AAA") -> str:
         user_id = f"usr_{len(self.users) + 1}"

@@ -8,9 +8,12 @@ endpoint, 200 operations per call. Every HTTP call is counted in `calls`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 
 import requests
 
+from sync.domain import iso_ms
 from sync.errors import SyncError, TransientError, error_for
 from sync.retry import RetryPolicy
 
@@ -36,6 +39,7 @@ class SiaAdapter:
         self.retry = retry or RetryPolicy()
         self.page_size = page_size
         self.calls = 0
+        self.server_time: str | None = None  # SIA's clock at its last answer (HTTP Date, whole seconds)
 
     # -- plumbing ----------------------------------------------------------------------------
     def _request(
@@ -59,6 +63,7 @@ class SiaAdapter:
                 response = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
             except requests.exceptions.RequestException as exc:
                 raise TransientError(f"{type(exc).__name__}: {exc}", side="sia") from exc
+            self._note_server_time(response)
             if response.status_code in ok:
                 if response.status_code == 204 or not response.content:
                     return None
@@ -71,6 +76,16 @@ class SiaAdapter:
             raise _error(response)
 
         return self.retry.call(attempt)
+
+    def _note_server_time(self, response: requests.Response) -> None:
+        """R4.3: a stamp on SIA's own clock for the moment of a sync (the answer's HTTP Date)."""
+        date = response.headers.get("Date")
+        if not date:
+            return
+        try:
+            self.server_time = iso_ms(parsedate_to_datetime(date).astimezone(UTC))
+        except (TypeError, ValueError):
+            return
 
     # -- service endpoints -------------------------------------------------------------------
     def sync_users(self) -> list[dict]:

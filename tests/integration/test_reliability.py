@@ -636,12 +636,6 @@ def test_F13_R4_3_R5_1_concurrent_edits_merge_deterministically_without_flip_flo
             assert changes <= 1, (side, f, values)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="planner: R4.3 'later change' is measured from each side's last-synced stamp, and for an "
-    "imported task the SIA stamp is the import time, not the SF create time - an SF edit made 30 s "
-    "BEFORE the SIA edit still wins",
-)
 def test_F13_R4_3_the_later_of_two_close_edits_wins():
     """F13 (R4.3): an SF-born task imported 1 min after it was created; SF edits a field, then 30 s
     later SIA edits the same field -> SIA's later edit must win."""
