@@ -64,6 +64,11 @@ def soql_datetime(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def soql_datetime_ms(value: datetime) -> str:
+    """A SOQL datetime literal to the millisecond (SystemModstamp's precision), UTC."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
 def iso_ms(value: datetime) -> str:
     """SIA's timestamp format: UTC with milliseconds and `Z`."""
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

@@ -10,13 +10,14 @@ in once. Nothing here reads the wall clock: the injected `clock` stamps runs and
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sync import mapping
 from sync.budget import ApiBudget, BudgetDeferred
-from sync.domain import content_hash, iso_ms, parse_stamp, sf_view, sia_view, soql_datetime
+from sync.domain import content_hash, iso_ms, parse_stamp, sf_view, sia_view, soql_datetime_ms
 from sync.errors import DONE, ConfigError, LimitExceeded, SyncError, outcome_for
 from sync.planner import Action, Context, LinkObs, plan
 from sync.report import PassReport, UserReport
@@ -201,8 +202,8 @@ class Engine:
             st.last_pass_at = iso_ms(now)
             self.state.save_user(st)
             return
-        sf_rows = sf.changes(owner, *self._sf_lower_bound(sf_cursor))
-        sia_rows = self.sia.changes(uid, *self._sia_lower_bound(sia_cursor))
+        sf_rows = sf.changes(owner, *self._sf_read_bounds(sf_cursor, getattr(sf, "page_size", 2000)))
+        sia_rows = self.sia.changes(uid, *self._sia_read_bounds(sia_cursor))
         sf_changes = {r["Id"]: r for r in sf_rows}
         sia_changes = {t["id"]: t for t in sia_rows}
         errors = self.state.task_errors(uid)  # failed last time: read again, whatever the cursors say
@@ -246,11 +247,13 @@ class Engine:
         # -- commit the bookmarks: the highest (stamp, id) actually read, never beyond what was seen --
         # F16: a side whose deletions were held keeps its bookmark, so the next pass reads them again.
         if "delete_sia" not in held:  # deletions into SIA come from the Salesforce read
-            sf_rows_keys = [(r["SystemModstamp"], r["Id"]) for r in sf_rows]
-            self.state.set_cursor(uid, SF, *_advance(sf_cursor[:2], sf_rows_keys))
+            bookmark = _Bookmark(sf_cursor, self.settings.lookback)
+            bookmark.feed([(r["SystemModstamp"], r["Id"]) for r in sf_rows])
+            self.state.set_cursor(uid, SF, *bookmark.result())
         if "delete_sf" not in held:  # deletions into Salesforce come from SIA tombstones
-            sia_rows_keys = [(t["updated_at"], t["id"]) for t in sia_rows]
-            self.state.set_cursor(uid, SIA, *_advance(sia_cursor[:2], sia_rows_keys))
+            bookmark = _Bookmark(sia_cursor, self.settings.lookback)
+            bookmark.feed([(t["updated_at"], t["id"]) for t in sia_rows])
+            self.state.set_cursor(uid, SIA, *bookmark.result())
         st = self.state.user(uid)
         st.start_kind = None
         if not (purged and "delete_sia" in held):  # a held linked-id check runs again next pass
@@ -266,7 +269,7 @@ class Engine:
         pushes run once, after all imports, so an SIA task an interrupted import already made is
         recognised (R4.6) and never pushed back. Bookmarks are committed at the end, as usual.
         """
-        sia_rows = self.sia.changes(uid, *self._sia_lower_bound(sia_cursor))
+        sia_rows = self.sia.changes(uid, *self._sia_read_bounds(sia_cursor))
         sia_changes = {t["id"]: t for t in sia_rows}
         errors = self.state.task_errors(uid)
         for task_id in [e.task_id for e in errors if e.side == SIA and e.task_id not in sia_changes]:
@@ -275,7 +278,7 @@ class Engine:
                 sia_changes[task_id] = task
         retry_sf = {e.task_id for e in errors if e.side == SF}
 
-        stream = sf.change_pages(owner, *self._sf_lower_bound(sf_cursor))
+        stream = sf.change_pages(owner, *self._sf_read_bounds(sf_cursor, getattr(sf, "page_size", 2000)))
         first = next(stream, [])
         total = getattr(sf, "last_total_size", None)
         limit = self.settings.stream_import_above
@@ -291,20 +294,19 @@ class Engine:
             yield from ((False, page) for page in stream)
 
         imported: set[str] = set()
-        best = tuple(sf_cursor[:2])
+        bookmark = _Bookmark(sf_cursor, self.settings.lookback)
         for is_retry, page in pages():
             if not is_retry:
-                best = _advance(best, [(r["SystemModstamp"], r["Id"]) for r in page])[:2]
+                bookmark.feed([(r["SystemModstamp"], r["Id"]) for r in page])
             changes = {r["Id"]: r for r in page if is_retry or r["Id"] not in retry_sf}
             actions = [a for a in plan([], sia_changes, changes, ctx) if a.sf_record is not None]
             imported |= self._apply(uid, sf, actions, ur, run_id) & sia_changes.keys()
         actions = [a for a in plan([], sia_changes, {}, ctx) if a.sf_record is None]
         self._apply(uid, sf, actions, ur, run_id, already_imported=imported)
-        self.state.set_cursor(
-            uid, SF, *_advance(sf_cursor[:2], [best] if best != tuple(sf_cursor[:2]) else [])
-        )
-        sia_keys = [(t["updated_at"], t["id"]) for t in sia_rows]
-        self.state.set_cursor(uid, SIA, *_advance(sia_cursor[:2], sia_keys))
+        self.state.set_cursor(uid, SF, *bookmark.result())
+        sia_bookmark = _Bookmark(sia_cursor, self.settings.lookback)
+        sia_bookmark.feed([(t["updated_at"], t["id"]) for t in sia_rows])
+        self.state.set_cursor(uid, SIA, *sia_bookmark.result())
 
     def _mass_delete_guard(self, links: list[LinkObs], actions: list[Action], start: str | None, ur) -> set:
         """F16 (vdirsyncer StorageEmpty): the rows whose deletions are held back in this pass.
@@ -358,25 +360,53 @@ class Engine:
             )
         return held
 
-    def _sf_lower_bound(self, cursor: tuple) -> tuple[str | None, str | None]:
-        stamp, last_id, settled = cursor
-        if not stamp:
-            return None, None
-        if self.settings.lookback and not (settled and last_id):
-            return soql_datetime(parse_stamp(stamp) - self.settings.lookback), None
-        return soql_datetime(parse_stamp(stamp)), last_id  # strict keyset (SystemModstamp, Id)
+    # -- the read bounds (F11 late commits, R4.6; F9 idle cost, R4.5) ----------------------------
+    #
+    # The bookmark is the highest (stamp, id) read so far, on that side's clock. Right after a read
+    # moved it (`settled` False), the next read looks back inclusively - `stamp >= T - L` - so rows
+    # written at the bookmark's very instant after they were read (a frozen clock) come back once.
+    # After that (`settled`), a late commit - a row whose stamp lies behind rows already read because
+    # its transaction committed after them (reference 6.1 F11: up to the look-back L older than the
+    # bookmark) - is caught by reading, in the same request, the window [T - L, T) behind the bookmark
+    # T along with the strict keyset beyond it:
+    #     (stamp > T OR (stamp = T AND id > last_id)) OR (stamp >= T - L AND stamp < T)
+    # Rows sharing T itself are outside the window, so an idle pass under a frozen clock reads nothing
+    # even when thousands of rows carry T; rows already seen come back unchanged and are no-ops (R4.5).
+    # Accepted blind spots (decided, F11/R4.6): a late commit with the very millisecond of the bookmark
+    # but a smaller id; and a late commit behind a bookmark whose window holds a page or more of rows
+    # (a bulk burst) - there the reads drop the window (strict keyset only) until the bookmark moves
+    # past it, so an idle pass stays one read (F9). The window is bookmark-relative, not "since the
+    # server's clock at the previous read minus L": a late commit may surface after the server's clock
+    # has passed its stamp + L (F11 tests), and since a bookmark never lies after the server's clock at
+    # the read that found it, the bookmark-relative window always contains that narrower one.
+    # SIA's list API can only AND its filters, so its window read is `updated_since=T - L` (rows at T
+    # come back too - they count towards the page limit) and its keyset-only read `after=T,last_id`.
+    def _lookback_open(self, cursor: tuple, page_size: int) -> bool:
+        return bool(self.settings.lookback) and _cursor4(cursor)[3] < page_size
 
-    def _sia_lower_bound(self, cursor: tuple) -> tuple[str | None, str | None]:
-        """The same discipline as on Salesforce: look back once after the bookmark moved, then the
-        strict keyset `after=(updated_at, id)`, so an idle pass reads nothing even when thousands of
-        tasks share one `updated_at` (frozen clock, bulk import) - R4.5, F9."""
-        stamp, last_id, settled = cursor
+    def _sf_read_bounds(
+        self, cursor: tuple, page_size: int = 2000
+    ) -> tuple[str | None, str | None, str | None]:
+        """(since, after_id, lookback_from) for the Salesforce read: see the note above."""
+        stamp, last_id, settled, _rows = _cursor4(cursor)
+        if not stamp:
+            return None, None, None
+        at = parse_stamp(stamp)
+        if not (last_id and settled):  # an instant (import floor) or a bookmark just moved: inclusive
+            return soql_datetime_ms(at - self.settings.lookback), None, None
+        if not self._lookback_open(cursor, page_size):
+            return soql_datetime_ms(at), last_id, None
+        return soql_datetime_ms(at), last_id, soql_datetime_ms(at - self.settings.lookback)
+
+    def _sia_read_bounds(self, cursor: tuple) -> tuple[str | None, str | None]:
+        """(since, after_id) for SIA's change list: `updated_since=T - L` while the window is open, the
+        strict keyset `after=(T, last_id)` once it holds a page or more (see the note above)."""
+        stamp, last_id, settled, _rows = _cursor4(cursor)
         if not stamp:
             return None, None
-        if self.settings.lookback and not (settled and last_id):
+        page_size = getattr(self.sia, "page_size", 1000)
+        if not (last_id and settled) or self._lookback_open(cursor, page_size):
             return iso_ms(parse_stamp(stamp) - self.settings.lookback), None
-        if not last_id:  # set from an SIA instant (R3.2: the enabling), not from a row read
-            return stamp, None
         return stamp, last_id
 
     # -- apply ---------------------------------------------------------------------------------
@@ -650,20 +680,54 @@ def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
-def _advance(cursor: tuple, seen: list[tuple[str, str]]) -> tuple[str | None, str | None, bool]:
-    """The keyset bookmark: the largest (stamp, id) among rows read, never moving backwards.
+def _cursor4(cursor: tuple) -> tuple:
+    """A stored bookmark as (stamp, last_id, settled, lookback_rows) - shorter tuples padded."""
+    return (tuple(cursor) + (None, None, False, 0)[len(cursor) :])[:4]
+
+
+class _Bookmark:
+    """The keyset bookmark after a read: the largest (stamp, id) among rows read, never moving back.
 
     It only ever holds a stamp some row actually carried, so it can never pass the moment the read
-    started (tap-salesforce's rule). Late commits behind it are caught by the look-back: after a
-    read that moved the bookmark, the next read looks back once more (`settled` False); a read that
-    found nothing beyond the bookmark settles it, and later reads use the strict keyset, so an idle
-    pass costs one call that returns nothing.
+    started (tap-salesforce's rule). Fed the keys of the rows read, in read order (ascending); rows at
+    or behind the old bookmark (the look-back window's re-reads, F11) leave it where it is.
+    `lookback_rows` bounds the rows stamped in [T - L, T] for the next read's window (see the note at
+    `Engine._sf_read_bounds`): kept while the bookmark stays, the old count plus the new rows while
+    the new bookmark is within L of the old one, else counted exactly from the rows just read.
     """
-    cursor = tuple(cursor[:2])
-    best = cursor
-    best_key = (parse_stamp(cursor[0]), cursor[1] or "") if cursor[0] else None
-    for stamp, row_id in seen:
-        key = (parse_stamp(stamp), row_id)
-        if best_key is None or key > best_key:
-            best, best_key = (stamp, row_id), key
-    return (*best, best == cursor)
+
+    def __init__(self, cursor: tuple, lookback: timedelta) -> None:
+        stamp, last_id, _settled, rows = _cursor4(cursor)
+        self.old = (stamp, last_id)
+        self.old_rows = rows
+        self.old_key = (parse_stamp(stamp), last_id or "") if stamp else None
+        self.lookback = lookback
+        self.best, self.best_key = self.old, self.old_key
+        self.new = 0
+        self.recent: deque = deque()  # stamps of the newest rows, within L of the best
+
+    def feed(self, keys: list[tuple[str, str]]) -> None:
+        for stamp, row_id in keys:
+            key = (parse_stamp(stamp), row_id)
+            if self.old_key is not None and key <= self.old_key:
+                continue  # a re-read behind the old bookmark
+            self.new += 1
+            if self.best_key is None or key > self.best_key:
+                self.best, self.best_key = (stamp, row_id), key
+            self.recent.append(key[0])
+            while self.recent and self.recent[0] < self.best_key[0] - self.lookback:
+                self.recent.popleft()
+
+    def result(self) -> tuple[str | None, str | None, bool, int]:
+        if self.best == self.old:
+            return (*self.old, True, self.old_rows)
+        if self.old_key is not None and self.best_key[0] - self.lookback <= self.old_key[0]:
+            return (*self.best, False, self.old_rows + self.new)
+        return (*self.best, False, sum(1 for at in self.recent if at >= self.best_key[0] - self.lookback))
+
+
+def _advance(cursor: tuple, seen: list[tuple[str, str]]) -> tuple[str | None, str | None, bool]:
+    """The bookmark after reading rows with these keys: (stamp, id, settled) - see `_Bookmark`."""
+    bookmark = _Bookmark(tuple(cursor[:2]), timedelta(0))
+    bookmark.feed(sorted(seen, key=lambda k: (parse_stamp(k[0]), k[1])))
+    return bookmark.result()[:3]

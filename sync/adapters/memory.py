@@ -86,22 +86,32 @@ class MemorySalesforce:
         ]
 
     # -- the port ------------------------------------------------------------------------------
-    def changes(self, owner_id: str, since: str | None, after_id: str | None = None) -> list[dict]:
+    def changes(
+        self, owner_id: str, since: str | None, after_id: str | None = None, lookback_from: str | None = None
+    ) -> list[dict]:
         self.calls += 1
         rows = [r for r in self.records.values() if r["OwnerId"] == owner_id]
         if since:
             floor = parse_stamp(since)
             if after_id:
-                rows = [r for r in rows if (parse_stamp(r["SystemModstamp"]), r["Id"]) > (floor, after_id)]
+                window = parse_stamp(lookback_from) if lookback_from else floor
+
+                def wanted(r):
+                    stamp = parse_stamp(r["SystemModstamp"])
+                    return (stamp, r["Id"]) > (floor, after_id) or window <= stamp < floor
+
+                rows = [r for r in rows if wanted(r)]
             else:
                 rows = [r for r in rows if parse_stamp(r["SystemModstamp"]) >= floor]
         rows.sort(key=lambda r: (parse_stamp(r["SystemModstamp"]), r["Id"]))
         return [dict(r) for r in rows]
 
-    def change_pages(self, owner_id: str, since: str | None, after_id: str | None = None):
+    def change_pages(
+        self, owner_id: str, since: str | None, after_id: str | None = None, lookback_from: str | None = None
+    ):
         """`changes` in pages of `page_size` rows, each page one call (like queryAll's nextRecordsUrl)."""
         calls = self.calls
-        rows = self.changes(owner_id, since, after_id)
+        rows = self.changes(owner_id, since, after_id, lookback_from)
         self.calls = calls
         self.last_total_size = len(rows)
         for start in range(0, max(len(rows), 1), self.page_size):

@@ -122,22 +122,31 @@ class SalesforceAdapter:
         return self.retry.call(attempt)
 
     # -- reads -------------------------------------------------------------------------------
-    def changes(self, owner_id: str, since: str | None, after_id: str | None = None) -> list[dict]:
+    def changes(
+        self, owner_id: str, since: str | None, after_id: str | None = None, lookback_from: str | None = None
+    ) -> list[dict]:
         """Rows owned by `owner_id` changed at/after `since` (a SOQL datetime), deleted ones included.
 
-        With `after_id` the lower bound is the strict keyset (SystemModstamp, Id) > (since, after_id).
+        With `after_id` the lower bound is the strict keyset (SystemModstamp, Id) > (since, after_id);
+        with `lookback_from` as well, rows stamped in [lookback_from, since) come along in the same
+        query - the look-back window behind the bookmark for late commits (F11, R4.6).
         """
-        return [row for page in self.change_pages(owner_id, since, after_id) for row in page]
+        return [row for page in self.change_pages(owner_id, since, after_id, lookback_from) for row in page]
 
     def change_pages(
-        self, owner_id: str, since: str | None, after_id: str | None = None
+        self, owner_id: str, since: str | None, after_id: str | None = None, lookback_from: str | None = None
     ) -> Iterator[list[dict]]:
         """`changes`, one page (up to `page_size` rows) at a time - for the O(page) first import."""
         where = format_soql("OwnerId = {}", owner_id)
         if since and after_id:
-            where += format_soql(
-                f" AND (SystemModstamp > {since} OR (SystemModstamp = {since} AND Id > {{}}))", after_id
+            keyset = format_soql(
+                f"SystemModstamp > {since} OR (SystemModstamp = {since} AND Id > {{}})", after_id
             )
+            if lookback_from:
+                window = f"SystemModstamp >= {lookback_from} AND SystemModstamp < {since}"
+                where += f" AND (({keyset}) OR ({window}))"
+            else:
+                where += f" AND ({keyset})"
         elif since:
             where += f" AND SystemModstamp >= {since}"
         soql = (

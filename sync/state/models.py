@@ -49,9 +49,12 @@ class Cursor(Base):
     side: Mapped[str] = mapped_column(String(16), primary_key=True)
     stamp: Mapped[str | None] = mapped_column(String(40))
     last_id: Mapped[str | None] = mapped_column(String(64))
-    # False right after new rows were read: the next read looks back `lookback` behind the bookmark
-    # once more (late commits); True afterwards: strict keyset reads (an idle pass reads nothing).
+    # True when the last read found nothing beyond the bookmark (an idle read).
     settled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # F11/R4.6: an upper bound of the rows stamped in the look-back window [stamp - lookback, stamp].
+    # Reads take that window along while it is under one page; at a page or more they use the strict
+    # keyset only, until the bookmark moves past it (so an idle pass stays one read, F9).
+    lookback_rows: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Run(Base):

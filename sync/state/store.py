@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import create_engine, delete, event, select
+from sqlalchemy import create_engine, delete, event, inspect, select, text
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -58,7 +58,17 @@ class StateStore:
         self.url = url or "sqlite://"
         self.engine = make_engine(url)
         Base.metadata.create_all(self.engine)
+        self._upgrade()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _upgrade(self) -> None:
+        """Columns added since a state database was created (create_all only makes missing tables)."""
+        columns = {c["name"] for c in inspect(self.engine).get_columns(Cursor.__tablename__)}
+        if "lookback_rows" not in columns:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    text(f"ALTER TABLE {Cursor.__tablename__} ADD COLUMN lookback_rows INTEGER DEFAULT 0")
+                )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -73,16 +83,34 @@ class StateStore:
         with self.sessions.begin() as s:
             s.merge(row)
 
-    def cursor(self, user_id: str, side: str) -> tuple[str | None, str | None, bool]:
+    def cursor(self, user_id: str, side: str) -> tuple[str | None, str | None, bool, int]:
+        """(stamp, last_id, settled, lookback_rows) of one side's bookmark; see `Cursor`."""
         with self.sessions() as s:
             row = s.get(Cursor, (user_id, side))
-            return (row.stamp, row.last_id, bool(row.settled)) if row else (None, None, False)
+            if row is None:
+                return (None, None, False, 0)
+            return (row.stamp, row.last_id, bool(row.settled), row.lookback_rows or 0)
 
     def set_cursor(
-        self, user_id: str, side: str, stamp: str | None, last_id: str | None, settled: bool = False
+        self,
+        user_id: str,
+        side: str,
+        stamp: str | None,
+        last_id: str | None,
+        settled: bool = False,
+        lookback_rows: int = 0,
     ) -> None:
         with self.sessions.begin() as s:
-            s.merge(Cursor(user_id=user_id, side=side, stamp=stamp, last_id=last_id, settled=settled))
+            s.merge(
+                Cursor(
+                    user_id=user_id,
+                    side=side,
+                    stamp=stamp,
+                    last_id=last_id,
+                    settled=settled,
+                    lookback_rows=lookback_rows,
+                )
+            )
 
     # -- links -------------------------------------------------------------------------------
     def links(self, user_id: str) -> list[LinkObs]:

@@ -467,11 +467,6 @@ def test_F11_R4_6_late_salesforce_commit_behind_a_fresh_cursor_is_picked_up(sync
     assert_converged(h)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: once a cursor is 'settled' reads use the strict keyset with no look-back, so a "
-    "commit whose SystemModstamp is a few seconds behind the cursor is lost",
-)
 def test_F11_R4_6_late_salesforce_commit_behind_a_settled_cursor_is_picked_up(synced):
     """F11 (R4.6, R4.2): the same late commit after an idle pass settled the cursor."""
     h = synced
@@ -490,11 +485,6 @@ def test_F11_R4_6_late_salesforce_commit_behind_a_settled_cursor_is_picked_up(sy
     assert sorted(t["name"] for t in h.sia_tasks()) == ["first", "late"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a settled SIA cursor reads on from the cursor with no look-back, so an SIA change "
-    "committed with an updated_at behind the cursor is lost",
-)
 def test_F11_R4_6_late_sia_commit_behind_a_settled_cursor_is_picked_up(synced):
     """F11 (R4.6, R4.1): the SIA change list has the same cursor discipline; a late SIA commit."""
     h = synced

@@ -1,13 +1,82 @@
 """Cursors under equal timestamps and late commits; the error table; retries."""
 
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import create_engine, text
 
 from sync import errors
-from sync.engine import EngineSettings, _advance
+from sync.domain import iso_ms, parse_stamp
+from sync.engine import EngineSettings, _advance, _Bookmark
 from sync.errors import LimitExceeded, TransientError
 from sync.retry import RetryPolicy
+from sync.state import StateStore
 
 OWNER = "005000000000001AAA"
+
+
+def test_bookmark_counts_the_rows_in_its_look_back_window():
+    """F11: `lookback_rows` bounds the rows stamped in [T - 10 s, T] - exact after a jump of more than
+    the look-back, old count + new rows after a smaller move, unchanged while the bookmark stays."""
+    lookback = timedelta(seconds=10)
+    rows = [(f"2026-11-28T12:00:{sec:02d}.000+0000", f"00T{sec:02d}") for sec in (0, 1, 30, 35, 38, 39)]
+    b = _Bookmark((None, None, False, 0), lookback)
+    b.feed(rows)
+    assert b.result() == ("2026-11-28T12:00:39.000+0000", "00T39", False, 4)  # 30..39 lie within 10 s
+    b = _Bookmark(b.result(), lookback)
+    b.feed(rows[2:])  # the inclusive look-back re-read: nothing beyond the bookmark
+    assert b.result() == ("2026-11-28T12:00:39.000+0000", "00T39", True, 4)
+    b = _Bookmark(b.result(), lookback)
+    b.feed([("2026-11-28T12:00:39.000+0000", "00T40"), ("2026-11-28T12:00:41.000+0000", "00T41")])
+    assert b.result() == ("2026-11-28T12:00:41.000+0000", "00T41", False, 6)  # within 10 s: 4 + 2
+    b = _Bookmark(b.result(), lookback)
+    b.feed([("2026-11-28T12:05:00.000+0000", "00T50")])
+    assert b.result() == ("2026-11-28T12:05:00.000+0000", "00T50", False, 1)
+
+
+def test_settled_salesforce_read_is_keyset_or_window_and_drops_a_full_window(world):
+    engine = world.engine
+    stamp = "2026-11-28T12:00:00.000+0000"
+    assert engine._sf_read_bounds((stamp, "00TB", False, 0)) == ("2026-11-28T11:59:50.000Z", None, None)
+    assert engine._sf_read_bounds((stamp, "00TB", True, 3)) == (
+        "2026-11-28T12:00:00.000Z", "00TB", "2026-11-28T11:59:50.000Z")
+    assert engine._sf_read_bounds((stamp, "00TB", True, 2000)) == ("2026-11-28T12:00:00.000Z", "00TB", None)
+
+
+def test_late_commits_behind_a_settled_salesforce_bookmark_minutes_later(world):
+    """F11 (R4.6): rows stamped 5 s and 9 s behind a settled bookmark, committed minutes later, are
+    read; one 11 s behind is outside the look-back (the documented limit); idle reads stay one call."""
+    world.enable()
+    first = world.sf.create(OWNER, Subject="first")
+    for _ in range(3):
+        world.run()
+    assert world.state.cursor(world.user, "salesforce")[2]  # settled
+    t = parse_stamp(world.sf.records[first]["SystemModstamp"])
+    for seconds in (5, 9, 11):
+        late = world.sf.create(OWNER, Subject=f"{seconds} s late")
+        stamp = (t - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        world.sf.records[late]["SystemModstamp"] = world.sf.records[late]["CreatedDate"] = stamp
+    world.run(minutes=7)
+    assert sorted(t["name"] for t in world.sia_tasks()) == ["5 s late", "9 s late", "first"]
+    before = world.sf.calls
+    assert world.run().users[0].writes == 0 and world.sf.calls - before == 1
+
+
+def test_idle_passes_rereading_the_window_leave_the_state_alone(world):
+    """F9 (R4.5) under a running clock: 5 rows spread over the 4 s before the bookmark come back in
+    every settled read; they are no-ops, and the stored state does not move."""
+    world.enable()
+    for i in range(5):
+        world.sf.create(OWNER, Subject=f"t{i}")
+        world.clock.advance(seconds=1)
+    world.run()
+    world.run()
+    links, cursor = world.state.links(world.user), world.state.cursor(world.user, "salesforce")
+    for _ in range(3):
+        report = world.run(minutes=5)
+        assert report.users[0].writes == 0 and report.users[0].api_calls["salesforce"] == 1
+        assert world.state.links(world.user) == links
+        assert world.state.cursor(world.user, "salesforce") == cursor
 
 
 def test_keyset_advance_breaks_ties_on_id_never_goes_back_and_settles():
@@ -126,26 +195,60 @@ def test_stop_user_makes_no_further_call(world):
     assert world.sia_tasks() == []
 
 
-def test_sia_side_settles_to_one_empty_keyset_read_under_one_frozen_stamp(world):
-    world.enable()
-    world.run()
-    for i in range(40):  # 40 SIA tasks, one updated_at (the clock stands still from here on)
-        world.sia.create_task(world.user, f"s{i}")
+def _record_sia_reads(world):
     reads = []
+    original = world.sia.changes
 
     def changes(uid, since, after_id=None):
         rows = original(uid, since, after_id)
         reads.append((after_id, len(rows)))
         return rows
 
-    original, world.sia.changes = world.sia.changes, changes
+    world.sia.changes = changes
+    return reads
+
+
+def test_sia_side_keeps_its_look_back_window_while_it_fits_one_page(world):
+    """F11 on SIA (R4.6, R4.5): 40 tasks share one frozen updated_at. SIA's list cannot OR its
+    filters, so the settled read stays `updated_since=T - L` (40 rows, one page, all no-ops): a late
+    commit behind the bookmark is still found, an idle pass is still one read and writes nothing."""
+    world.enable()
+    world.run()
+    for i in range(40):  # 40 SIA tasks, one updated_at (the clock stands still from here on)
+        world.sia.create_task(world.user, f"s{i}")
+    reads = _record_sia_reads(world)
+    passes = [world.engine.run_pass() for _ in range(4)]
+    assert passes[0].total("created") == {"sia": 0, "salesforce": 40}
+    assert [p.users[0].writes for p in passes[1:]] == [0, 0, 0]
+    assert all(p.users[0].api_calls["sia"] == 1 for p in passes[1:])
+    assert reads == [(None, 40)] * 4
+    state_before = world.state.links(world.user)
+    [stamp] = {t["updated_at"] for t in world.sia_tasks()}
+    late = world.sia.create_task(world.user, "late")  # committed now, stamped 5 s behind the bookmark
+    world.sia.tasks[late]["updated_at"] = world.sia.tasks[late]["created_at"] = iso_ms(
+        parse_stamp(stamp) - timedelta(seconds=5)
+    )
+    world.run(minutes=5)
+    assert "late" in {r["Subject"] for r in world.sf_tasks()}
+    assert world.state.links(world.user)[:40] == state_before  # the re-read 40 were no-ops
+
+
+def test_sia_side_drops_to_the_strict_keyset_when_its_window_holds_a_page(world):
+    """F9 (R4.5): with a page of 40, the 40 tasks at one frozen stamp fill the look-back window - the
+    settled read becomes the strict keyset `after=(T, id)`: one read, nothing in it."""
+    world.sia.page_size = 40
+    world.enable()
+    world.run()
+    for i in range(40):
+        world.sia.create_task(world.user, f"s{i}")
+    reads = _record_sia_reads(world)
     passes = [world.engine.run_pass() for _ in range(5)]
     assert passes[0].total("created") == {"sia": 0, "salesforce": 40}
     assert [p.users[0].writes for p in passes[1:]] == [0, 0, 0, 0]
-    assert all(p.users[0].api_calls["sia"] == 1 for p in passes[1:])
     # the first read and the look-back re-read see all 40 (inclusive stamp); strict keyset reads see none
     assert [n for _, n in reads[:2]] == [40, 40]
     assert [n for _, n in reads[2:]] == [0, 0, 0] and all(after for after, _ in reads[2:])
+    assert world.state.cursor(world.user, "sia")[2:] == (True, 40)
 
 
 def test_api_budget_stops_at_the_threshold_on_a_403_and_per_pass_share_and_probes_each_pass():
@@ -172,3 +275,21 @@ def test_api_budget_stops_at_the_threshold_on_a_403_and_per_pass_share_and_probe
     with pytest.raises(BudgetDeferred, match="25%"):
         share.before_call()
     ApiBudget().after_call({})  # no Sforce-Limit-Info (e.g. the memory side): nothing known, no stop
+
+
+def test_a_state_database_from_before_lookback_rows_is_upgraded(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "CREATE TABLE sync_cursors (user_id VARCHAR(64) NOT NULL, side VARCHAR(16) NOT NULL, "
+            "stamp VARCHAR(40), last_id VARCHAR(64), settled BOOLEAN, PRIMARY KEY (user_id, side))"
+        ))
+        conn.execute(text("INSERT INTO sync_cursors VALUES ('usr_1', 'sia', '2026-11-28T12:00:00.000Z', "
+                          "'tsk_9', 1)"))
+    engine.dispose()
+    store = StateStore(url)
+    assert store.cursor("usr_1", "sia") == ("2026-11-28T12:00:00.000Z", "tsk_9", True, 0)
+    store.set_cursor("usr_1", "sia", "2026-11-28T12:01:00.000Z", "tsk_10", False, 3)
+    assert store.cursor("usr_1", "sia") == ("2026-11-28T12:01:00.000Z", "tsk_10", False, 3)
+    store.close()
