@@ -142,11 +142,14 @@ class SalesforceAdapter:
             keyset = format_soql(
                 f"SystemModstamp > {since} OR (SystemModstamp = {since} AND Id > {{}})", after_id
             )
+            # The leading range bound is implied by what follows; it is there so the database can
+            # seek the (OwnerId, SystemModstamp, Id) index instead of scanning the owner's rows
+            # (PostgreSQL, 100k tasks: 116 -> 43 ms a page; tests/postgres/bench_pg.py).
             if lookback_from:
                 window = f"SystemModstamp >= {lookback_from} AND SystemModstamp < {since}"
-                where += f" AND (({keyset}) OR ({window}))"
+                where += f" AND SystemModstamp >= {lookback_from} AND (({keyset}) OR ({window}))"
             else:
-                where += f" AND ({keyset})"
+                where += f" AND SystemModstamp >= {since} AND ({keyset})"
         elif since:
             where += f" AND SystemModstamp >= {since}"
         soql = (
