@@ -1,4 +1,5 @@
-"""SQLAlchemy engines for the mocks: in-memory SQLite shared by all threads, a file, or any URL."""
+"""SQLAlchemy engines for the mocks and the sync state: in-memory SQLite shared by all threads,
+a file, or any URL."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def make_engine(url: str | None = None) -> Engine:
         def _pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL") if url and url.startswith("sqlite:///") else None
+            if url and url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+                cursor.execute("PRAGMA journal_mode=WAL")  # a file: readers don't block the writer
             cursor.close()
 
     return engine

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import create_engine, delete, event, inspect, select, text
-from sqlalchemy.engine import Engine as SAEngine
+from sqlalchemy import delete, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
 
+from mock_core.db import make_engine
 from sync.planner import LinkObs
 from sync.state.models import (
     Base,
@@ -22,24 +21,6 @@ from sync.state.models import (
 )
 
 DEFAULT_URL = "sqlite:///tasksync-state.db"
-
-
-def make_engine(url: str | None) -> SAEngine:
-    """`None`/`sqlite://` = one in-memory database (tests); a file URL or any SQLAlchemy URL otherwise."""
-    if not url or url in ("sqlite://", "sqlite:///:memory:"):
-        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-    elif url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-    else:
-        engine = create_engine(url, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record):
-            if url and url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-                dbapi_connection.execute("PRAGMA journal_mode=WAL")
-
-    return engine
 
 
 @dataclass
