@@ -1,16 +1,17 @@
 """`python -m benchmarks` (`make bench`): API calls vs the physical floor, wall-clock per pass, memory.
 
-Options: `python -m benchmarks [N ...]` - sizes to run (default 5000 10000);
-`python -m benchmarks memory [N ...]` - the first import's peak memory, by page vs all at once
-(default 5000 20000).
+Usage: `python -m benchmarks [N ...]` - sizes to run (default 5000 10000);
+`python -m benchmarks --memory [N ...]` - the first import's peak memory, by page vs all at once
+(default 5000 20000). `--help` for the options.
 """
 
 from __future__ import annotations
 
 import math
-import sys
 import time
 import tracemalloc
+
+import click
 
 from sandbox.harness import Harness
 from sync.engine import EngineSettings
@@ -90,9 +91,9 @@ def import_memory(n: int, stream_above: int | None) -> tuple[float, float, int, 
     return peak / 1e6, seconds, calls["salesforce"], calls["sia"]
 
 
-def memory_main(argv: list[str]) -> None:
-    """`python -m benchmarks memory [N ...]`: the first import's peak memory, page by page vs all at once."""
-    sizes = [int(a) for a in argv] or [5000, 20000]
+def memory_main(sizes: list[int]) -> None:
+    """The first import's peak memory, page by page vs all at once."""
+    sizes = sizes or [5000, 20000]
     print("first-sync import, peak traced memory (tracemalloc; in-process mocks, SQLite in memory)")
     for label, above in (("page by page (default)", 4000), ("all at once", None)):
         for n in sizes:
@@ -103,11 +104,17 @@ def memory_main(argv: list[str]) -> None:
             )
 
 
-def main(argv: list[str]) -> None:
-    if argv[:1] == ["memory"]:
-        memory_main(argv[1:])
+@click.command()
+@click.argument("sizes", nargs=-1, type=click.IntRange(min=1))
+@click.option(
+    "--memory", is_flag=True, help="Measure the first import's peak memory instead (slow: tracemalloc)."
+)
+def main(sizes: tuple[int, ...], memory: bool) -> None:
+    """Print API calls against the physical floor, pass times and memory for N-task syncs (figures only)."""
+    if memory:
+        memory_main(list(sizes))
         return
-    sizes = [int(a) for a in argv] or [5000, 10000]
+    sizes = list(sizes) or [5000, 10000]
     print("tasksync benchmarks (in-process mocks, SQLite in memory; figures only)")
     for n in sizes:
         r = bench(n)
@@ -127,4 +134,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()
