@@ -50,10 +50,12 @@ class Harness:
 
     def __init__(self, mode: str = "inprocess", clock: Clock | None = None, db_url: str | None = None, *,
                  sf_config: dict | None = None, sia_config: dict | None = None,
-                 settings: EngineSettings | None = None, retry: RetryPolicy | None = None) -> None:
+                 settings: EngineSettings | None = None, retry: RetryPolicy | None = None,
+                 sf_timeout: float = 30.0) -> None:
         if mode not in ("inprocess", "servers"):
             raise ValueError("mode must be 'inprocess' or 'servers'")
         self.mode = mode
+        self.sf_timeout = sf_timeout
         self.clock = clock or Clock(frozen_at=START)
         self.retry = retry or RetryPolicy(attempts=4, base=0.01, cap=0.05)
         self._servers: list[ServerThread] = []
@@ -105,7 +107,7 @@ class Harness:
     def salesforce_port(self, connection: dict) -> SalesforceAdapter:
         """The engine's factory: one simple-salesforce adapter for a user's Salesforce connection."""
         return SalesforceAdapter(connection["username"], connection["password"], connection["security_token"],
-                                 session=self._sf_session(), retry=self.retry)
+                                 session=self._sf_session(), retry=self.retry, timeout=self.sf_timeout)
 
     def connect(self, user_id: str, username: str, password: str, token: str, sf_user_id: str | None) -> None:
         self.sia.connect_salesforce(user_id, self.sf_url or "https://mock-org.my.salesforce.com", username,

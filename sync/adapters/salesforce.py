@@ -47,6 +47,19 @@ def _translate(exc: Exception) -> SyncError:
     raise exc
 
 
+def _with_timeout(session: requests.Session, seconds: float) -> requests.Session:
+    """F18: simple-salesforce sets no timeout, so a hung server would hang the pass; give every call
+    made through this session (logins included) a connect+read timeout unless the caller set one."""
+    original = session.request
+
+    def request(method, url, **kwargs):
+        kwargs.setdefault("timeout", seconds)
+        return original(method, url, **kwargs)
+
+    session.request = request  # type: ignore[method-assign]
+    return session
+
+
 class SalesforceAdapter:
     """One connected Salesforce user. Logs in lazily, once; simple-salesforce re-logs in on a 401."""
 
@@ -62,11 +75,12 @@ class SalesforceAdapter:
         page_size: int = 2000,
         retry: RetryPolicy | None = None,
         client_factory: Callable[..., Salesforce] = Salesforce,
+        timeout: float = 30.0,
     ) -> None:
         self._credentials = {"username": username, "password": password, "security_token": security_token}
         if domain:
             self._credentials["domain"] = domain
-        self._session = session
+        self._session = _with_timeout(session or requests.Session(), timeout)
         self._version = version
         self.page_size = page_size
         self.retry = retry or RetryPolicy()
