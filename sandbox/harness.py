@@ -80,17 +80,32 @@ class Harness:
             self._servers = [sf_server, sia_server]
             self.sia_url, self.sf_url, self.ca_path = sia_server.url, sf_server.url, sf_server.ca_path
 
-        # The default pair: SIA user Ann connected to the org's default user admin@example.com.
+        self._db_url, self._settings = db_url, settings
+        self.sia_client = SiaAdapter(self.sia_url, self.sia.service_token, session=self._sia_session(),
+                                     retry=self.retry)
+        self.state = StateStore(db_url)
+        self._connect_defaults()
+
+    def _connect_defaults(self) -> None:
+        """The default pair - SIA user Ann connected to the org's default user admin@example.com -
+        and an engine with a fresh state store."""
         self.sf_user_id = self.org.default_user()["Id"]
         self.user_id = self.sia.user_by_email(DEFAULT_SIA_USER).id
         self.connect(self.user_id, DEFAULT_USERNAME, DEFAULT_PASSWORD, DEFAULT_TOKEN, self.sf_user_id)
         self.tokens = {self.user_id: DEFAULT_SIA_TOKEN}
-
-        self.state = StateStore(db_url)
-        self.sia_client = SiaAdapter(self.sia_url, self.sia.service_token, session=self._sia_session(),
-                                     retry=self.retry)
         self.engine = Engine(sia=self.sia_client, salesforce_factory=self.salesforce_port, state=self.state,
-                             clock=self.clock, settings=settings, hooks=Hooks())
+                             clock=self.clock, settings=self._settings, hooks=Hooks())
+
+    def reset(self, at: datetime | None = None) -> None:
+        """Back to a fresh start, keeping the running servers (cheap between scenarios): both mocks
+        reset through their own reset verbs, Ann connected again, an empty sync state, a new engine;
+        the shared clock set to `at` (default: where a new Harness starts)."""
+        self.clock.set(at or START)
+        self.org.reset()
+        self.sia.reset()
+        self.state.close()
+        self.state = StateStore(self._db_url)
+        self._connect_defaults()
 
     # -- wiring ------------------------------------------------------------------------------
     def _sia_session(self, token: str | None = None) -> requests.Session:

@@ -14,10 +14,8 @@ import requests
 from simple_salesforce import Salesforce
 
 from mock_core.clock import Clock
-from mock_salesforce import DEFAULT_PASSWORD, DEFAULT_TOKEN, DEFAULT_USERNAME
-from sandbox.harness import DEFAULT_SIA_TOKEN, DEFAULT_SIA_USER, Harness
-from sync.engine import Engine, Hooks
-from sync.state import StateStore
+from mock_salesforce import DEFAULT_USERNAME
+from sandbox.harness import Harness
 
 # Monday 2 March 2026, 09:00 UTC: 04:00 in New York (Ann's time zone), so still 2 March for her.
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -46,23 +44,8 @@ class Systems:
         self._sf_clients: dict[str, Salesforce] = {}
 
     def reset(self) -> None:
-        """Back to the start for the next scenario, keeping the running servers.
-
-        The Harness has no reset of its own yet, so this redoes its set-up steps: fresh mocks
-        (their /__admin reset verbs), Ann connected again, an empty sync state and a new engine.
-        """
-        h = self.h
-        self.clock.set(START)
-        h.org.reset()
-        h.sia.reset()
-        h.sf_user_id = h.org.default_user()["Id"]
-        h.user_id = h.sia.user_by_email(DEFAULT_SIA_USER).id
-        h.connect(h.user_id, DEFAULT_USERNAME, DEFAULT_PASSWORD, DEFAULT_TOKEN, h.sf_user_id)
-        h.tokens = {h.user_id: DEFAULT_SIA_TOKEN}
-        h.state.close()
-        h.state = StateStore()
-        h.engine = Engine(sia=h.sia_client, salesforce_factory=h.salesforce_port, state=h.state,
-                          clock=self.clock, hooks=Hooks())
+        """Back to the start for the next scenario, keeping the running servers."""
+        self.h.reset(START)
         self._fresh()
 
     def close(self) -> None:
@@ -104,23 +87,9 @@ class Systems:
         return self._users[key]["sf_id"]
 
     def set_time_zone(self, key: str, zone: str) -> None:
-        """The rep's time zone, as set in their SIA profile.
-
-        GAP: the SIA mock has no verb for this (neither its API nor its control plane), so this
-        sets the stored profile field; see the report of issue 5."""
-        setter = getattr(self.h.sia, "set_time_zone", None)
-        if setter is not None:
-            setter(self._users[key]["sia_id"], zone)
-            return
-        from sqlalchemy import select
-
-        from mock_sia.models import User
-        from mock_sia.store import zone as check_zone
-
-        check_zone(zone)
-        pk = int(self._users[key]["sia_id"].removeprefix("usr_"))
-        with self.h.sia.store.tx() as s:
-            s.scalars(select(User).where(User.pk == pk)).one().time_zone = zone
+        """The rep's time zone, as the rep sets it in their SIA profile (PATCH /users/me)."""
+        answer = self.sia_as(key).patch(f"{self.sia_url}/api/v1/users/me", json={"time_zone": zone})
+        assert answer.status_code == 200, answer.text
 
     # -- Salesforce admin ---------------------------------------------------------------------------
     def salesforce_restore(self, ids: list[str]) -> None:
