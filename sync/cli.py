@@ -135,7 +135,8 @@ def run(
 @state_option
 @click.option("--json", "as_json", is_flag=True)
 def status(state_db, as_json) -> None:
-    """Users known to the engine, their links, open per-task errors and the last pass."""
+    """Users known to the engine, their links, open per-task errors, and what the last pass held back
+    (mass deletions awaiting --allow-mass-delete, work deferred by the API budget)."""
     store = StateStore(state_db)
     links = store.all_links()
     users: dict[str, dict] = {}
@@ -152,6 +153,12 @@ def status(state_db, as_json) -> None:
         "last_run": {"id": last.id, "started_at": last.started_at, "finished_at": last.finished_at}
         if last
         else None,
+        # F16/F3: what the last pass held back and is waiting on an operator (or the allocation) for.
+        "held": [
+            {"user_id": u["user_id"], "deferred": u.get("deferred"), "alerts": u.get("alerts", [])}
+            for u in ((last.report or {}).get("users", []) if last else [])
+            if u.get("deferred") or u.get("alerts")
+        ],
         "errors": [
             {
                 "user_id": e.user_id,
@@ -177,6 +184,11 @@ def status(state_db, as_json) -> None:
         click.echo(
             f"  error {e['code']} on {e['side']} task {e['task_id']} (x{e['attempts']}): {e['message']}"
         )
+    for held in data["held"]:
+        if held["deferred"]:
+            click.echo(f"user {held['user_id']} DEFERRED: {held['deferred']}")
+        for a in held["alerts"]:
+            click.echo(f"user {held['user_id']} ALERT {a['alert']} ({a['rule']}): {a['message']}")
 
 
 @main.command()

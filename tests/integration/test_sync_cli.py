@@ -84,6 +84,10 @@ def test_mass_delete_is_held_then_confirmed_with_allow_mass_delete(servers):
     assert len(h.sia_tasks()) == 12
     text = runner.invoke(main, ["report"], env=env)
     assert "ALERT mass_delete (F16)" in text.output
+    status = runner.invoke(main, ["status"], env=env)
+    assert "ALERT mass_delete (F16)" in status.output  # the operator sees what waits for them
+    [held_user] = json.loads(runner.invoke(main, ["status", "--json"], env=env).output)["held"]
+    assert held_user["alerts"][0]["would_delete"] == 11
     confirmed = runner.invoke(main, ["run", "--once", "--allow-mass-delete", "--json"], env=env)
     assert json.loads(confirmed.output)["totals"]["deleted"] == {"sia": 11, "salesforce": 0}
     assert [t["name"] for t in h.sia_tasks()] == ["From SF via the CLI"]
