@@ -21,18 +21,26 @@ def floor_calls(reads: int, writes: int) -> int:
     return max(1, math.ceil(reads / 2000)) + math.ceil(writes / 200)
 
 
+def first_import(h: Harness, n: int):
+    """Seed N Salesforce tasks, turn sync on, and run the first pass (the import) under tracemalloc.
+
+    Returns (report, seconds, peak traced bytes)."""
+    h.org.seed(n, seed=1, owner=h.sf_user_id)
+    h.clock.advance(minutes=1)
+    h.enable_sync()
+    h.clock.advance(minutes=1)
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    report = h.run_pass()
+    seconds = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return report, seconds, peak
+
+
 def bench(n: int) -> dict:
     with Harness() as h:
-        h.org.seed(n, seed=1, owner=h.sf_user_id)
-        h.clock.advance(minutes=1)
-        h.enable_sync()
-        h.clock.advance(minutes=1)
-        tracemalloc.start()
-        t0 = time.perf_counter()
-        first = h.run_pass()  # import N Salesforce tasks into SIA
-        t_import = time.perf_counter() - t0
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+        first, t_import, peak = first_import(h, n)  # import N Salesforce tasks into SIA
         # N SIA tasks created after enabling -> N Salesforce creates (M = N writes).
         ops = [{"op": "create", "data": {"name": f"bench {i}"}} for i in range(n)]
         session = h.sia_user_session()
@@ -76,16 +84,7 @@ def import_memory(n: int, stream_above: int | None) -> tuple[float, float, int, 
     """Peak traced memory (MB) and seconds of a first-sync import of N tasks; SF and SIA calls."""
     settings = EngineSettings(stream_import_above=stream_above)
     with Harness(settings=settings) as h:
-        h.org.seed(n, seed=1, owner=h.sf_user_id)
-        h.clock.advance(minutes=1)
-        h.enable_sync()
-        h.clock.advance(minutes=1)
-        tracemalloc.start()
-        t0 = time.perf_counter()
-        report = h.run_pass()
-        seconds = time.perf_counter() - t0
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+        report, seconds, peak = first_import(h, n)
         assert report.total("created")["sia"] == n
         calls = report.users[0].api_calls
     return peak / 1e6, seconds, calls["salesforce"], calls["sia"]

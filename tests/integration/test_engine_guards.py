@@ -140,14 +140,6 @@ def test_F16_guard_can_be_switched_off(h, linked):
 # -- F3/F4: the API budget governor --------------------------------------------------------------------
 
 
-@pytest.fixture
-def synced(h):
-    h.enable_sync()
-    h.clock.advance(seconds=30)
-    h.run_pass()
-    return h
-
-
 def test_F4_usage_over_the_threshold_defers_the_rest_of_the_pass_and_resumes_after_reset(synced):
     h = synced
     for i in range(3):
