@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 SIA_FIELDS = ("name", "status", "priority", "due_date", "details")
 SF_FIELDS = ("Subject", "Status", "Priority", "ActivityDate", "Description")
@@ -50,6 +51,19 @@ def parse_stamp(value: str) -> datetime:
     """An instant stamped by one system (`...Z` from SIA, `...+0000` from Salesforce)."""
     text = value.replace("Z", "+00:00")
     return datetime.fromisoformat(text)
+
+
+def answer_time(response) -> datetime | None:
+    """The answering system's clock (its HTTP `Date` header, whole seconds, UTC), or None.
+
+    R4.3: each side's "time since the last sync" is measured on that side's own clock."""
+    date = response.headers.get("Date")
+    if not date:
+        return None
+    try:
+        return parsedate_to_datetime(date).astimezone(UTC)
+    except (TypeError, ValueError):
+        return None
 
 
 def stamp_delta(later: str | None, earlier: str | None) -> timedelta:

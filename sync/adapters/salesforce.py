@@ -8,14 +8,12 @@ Every HTTP call except the login is counted in `calls`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 
 import requests
 from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
 
-from sync.domain import EXTERNAL_ID_FIELD, SF_READ_FIELDS
+from sync.domain import EXTERNAL_ID_FIELD, SF_READ_FIELDS, answer_time
 from sync.errors import AuthError, SyncError, TransientError, error_for
 from sync.retry import RetryPolicy
 
@@ -108,12 +106,8 @@ class SalesforceAdapter:
 
     def _note_server_time(self, response, *args, **kwargs) -> None:
         """R4.3: a stamp on Salesforce's own clock for the moment of our writes (second precision)."""
-        date = response.headers.get("Date")
-        if date:
-            try:
-                when = parsedate_to_datetime(date).astimezone(UTC)
-            except (TypeError, ValueError):
-                return
+        when = answer_time(response)
+        if when is not None:
             self.server_time = when.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
     def _call(self, fn: Callable[[Salesforce], object]):

@@ -8,12 +8,10 @@ endpoint, 200 operations per call. Every HTTP call is counted in `calls`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 
 import requests
 
-from sync.domain import iso_ms
+from sync.domain import answer_time, iso_ms
 from sync.errors import SyncError, TransientError, error_for
 from sync.retry import RetryPolicy
 
@@ -79,13 +77,9 @@ class SiaAdapter:
 
     def _note_server_time(self, response: requests.Response) -> None:
         """R4.3: a stamp on SIA's own clock for the moment of a sync (the answer's HTTP Date)."""
-        date = response.headers.get("Date")
-        if not date:
-            return
-        try:
-            self.server_time = iso_ms(parsedate_to_datetime(date).astimezone(UTC))
-        except (TypeError, ValueError):
-            return
+        when = answer_time(response)
+        if when is not None:
+            self.server_time = iso_ms(when)
 
     # -- service endpoints -------------------------------------------------------------------
     def sync_users(self) -> list[dict]:
