@@ -6,14 +6,13 @@ from collections.abc import Callable
 
 from sync import rules
 from sync.domain import EXTERNAL_ID_FIELD
+from tasksync_common.subject_template import render_subject
 
 Renderer = Callable[[str | None, dict], str]
 
 
 def default_renderer() -> Renderer:
     """SIA's own subject renderer (R5.1a) - one implementation shared with the SIA mock."""
-    from mock_sia.template import render_subject
-
     return render_subject
 
 

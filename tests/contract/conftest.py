@@ -1,26 +1,25 @@
 """Contract fixtures: the real simple-salesforce against the org, in-process and over real HTTPS.
 
-`sfx` (parametrized by `mode`) hands out an org and clients for it:
-- inprocess: `with mock_salesforce() as org` — simple-salesforce runs unchanged, no socket;
-- server: one threaded HTTPS server for the whole session (reset before each test), reached with
-  `salesforce_session(server)` passed as `Salesforce(session=...)`.
+`sfx` (parametrized by `mode`) hands out an org and clients for it, from the project's own pytest
+plugin (tasksync_pytest):
+- inprocess: `sf_org` — simple-salesforce runs unchanged, no socket;
+- server: `sf_https` — one threaded HTTPS server for the whole session (reset before each test),
+  reached with a routed session passed as `Salesforce(session=...)`.
+Both orgs start at the plugin's `tasksync_clock` instant, 2026-11-28 12:00 UTC, frozen.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pytest
 import requests
 from simple_salesforce import Salesforce
 
-from mock_core.server import ServerThread
-from mock_salesforce import create_app, get_org, mock_salesforce, salesforce_session
 from mock_salesforce.store import Org
+from tasksync_pytest.mocks import login
 
-T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-LOGIN = {"username": "admin@example.com", "password": "password", "security_token": "token"}
+LOGIN = login()
 
 
 @dataclass
@@ -52,14 +51,6 @@ class SalesforceContext:
         )
 
 
-@pytest.fixture(scope="session")
-def sf_server():
-    app = create_app({"INSTANCE_URL": None})
-    server = ServerThread(app, port=0, tls=True).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=["inprocess", "server"])
 def mode(request) -> str:
     return request.param
@@ -68,18 +59,10 @@ def mode(request) -> str:
 @pytest.fixture
 def sfx(mode, request):
     if mode == "inprocess":
-        with mock_salesforce() as org:
-            org.clock.freeze(T0)
-            yield SalesforceContext(mode, org, org.instance_url, None)
-        return
-    server = request.getfixturevalue("sf_server")
-    org = get_org(server.app)
-    org.reset()
-    org.clock.reset()
-    org.clock.freeze(T0)
-    http = salesforce_session(server)
-    yield SalesforceContext(mode, org, server.url, http, admin_url=f"{server.url}/__admin")
-    http.close()
+        org = request.getfixturevalue("sf_org")
+        return SalesforceContext(mode, org, org.instance_url, None)
+    server = request.getfixturevalue("sf_https")
+    return SalesforceContext(mode, server.org, server.url, server.session(), admin_url=server.admin_url)
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
-"""The engine against both mocks in-process (real simple-salesforce, real HTTP, real SQLite)."""
+"""The engine against both mocks in-process (real simple-salesforce, real HTTP, real SQLite), through
+the project's own pytest plugin: `harness` (tasksync_pytest) is a sandbox.harness.Harness on the
+plugin's frozen clock."""
 
 import pytest
 
-from sandbox.harness import Harness
-
 
 @pytest.fixture
-def h():
-    with Harness() as harness:
-        yield harness
+def h(harness):
+    return harness
 
 
 @pytest.fixture

@@ -1,46 +1,53 @@
-"""Fixtures for the SIA mock's tests: a fresh app per test on a frozen clock, and HTTP sessions that
-talk to it in-process (the same WSGI app the standalone server runs)."""
+"""Fixtures for the SIA mock's tests, from the project's own pytest plugin (tasksync_pytest): a fresh
+app per test on a frozen clock, and clients that talk to it in-process (the same WSGI app the
+standalone server runs). These tests start at 17:00 UTC (18:00 in Berlin, 12:00 in New York)."""
 
 from __future__ import annotations
 
 import pytest
 
 from mock_core.clock import Clock
-from mock_sia import ADMIN_TOKEN, ANN_TOKEN, SERVICE_TOKEN, create_app, get_sia
+from mock_sia import SERVICE_TOKEN
+from mock_sia import SiaClient as Client
 
-from .helpers import START, Client, client_for
+from .helpers import START
 
 
 @pytest.fixture
-def clock() -> Clock:
+def tasksync_clock() -> Clock:
     return Clock(frozen_at=START)
 
 
 @pytest.fixture
-def app(clock):
-    return create_app({"CLOCK": clock, "SECRET_KEY": "test-secret"})
+def clock(tasksync_clock) -> Clock:
+    return tasksync_clock
 
 
 @pytest.fixture
-def sia(app):
-    return get_sia(app)
+def app(sia_app):
+    return sia_app
 
 
 @pytest.fixture
-def ann(app) -> Client:
+def sia(sia_instance):
+    return sia_instance
+
+
+@pytest.fixture
+def ann(sia_client) -> Client:
     """The default user (America/New_York)."""
-    return client_for(app, ANN_TOKEN)
+    return sia_client("ann@sia.example")
 
 
 @pytest.fixture
-def admin(app) -> Client:
+def admin(sia_client) -> Client:
     """The default admin (Europe/Berlin)."""
-    return client_for(app, ADMIN_TOKEN)
+    return sia_client("admin@sia.example")
 
 
 @pytest.fixture
-def service(app) -> Client:
-    return client_for(app, SERVICE_TOKEN)
+def service(sia_client) -> Client:
+    return sia_client(token=SERVICE_TOKEN)
 
 
 @pytest.fixture
@@ -54,5 +61,5 @@ def admin_id(sia) -> str:
 
 
 @pytest.fixture
-def make_client(app):
-    return lambda token=None, acting_for=None: client_for(app, token, acting_for)
+def make_client(sia_client):
+    return lambda token=None, acting_for=None: sia_client(token=token, acting_for=acting_for)
