@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 MODE   ?= inprocess
 
-.PHONY: install run test lint format acceptance bench clean help
+.PHONY: install run test lint typecheck format acceptance bench clean help
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -21,12 +21,16 @@ install: $(STAMP) ## create .venv and install the project with its dev extras
 run: $(STAMP) ## the sandbox: both mocks (seeded) and the sync daemon; Ctrl-C stops everything
 	$(PY) -m sandbox
 
-test: $(STAMP) ## every test: unit, contract, integration, features (both modes), lint
+test: $(STAMP) ## every test: unit, contract, integration, features (both modes), lint, types
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest -q
 
 lint: $(STAMP) ## ruff
 	$(PY) -m ruff check .
+
+typecheck: $(STAMP) ## mypy --strict on tasksync_common, the pytest plugin and mock_sia.inprocess ([tool.mypy])
+	$(PY) -m mypy
 
 format: $(STAMP) ## ruff format + fix imports
 	$(PY) -m ruff check --fix --select I .

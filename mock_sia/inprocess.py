@@ -24,7 +24,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _MockSia(ContextDecorator):
-    def __init__(self, app: Flask | None, config: dict | None, base_url: str) -> None:
+    def __init__(self, app: Flask | None, config: dict[str, Any] | None, base_url: str) -> None:
         self._app = app
         self._config = config
         self._base_url = base_url.rstrip("/")
@@ -60,7 +60,7 @@ def mock_sia(
     func: None = None,
     *,
     app: Flask | None = None,
-    config: dict | None = None,
+    config: dict[str, Any] | None = None,
     base_url: str = DEFAULT_BASE_URL,
 ) -> _MockSia: ...
 
@@ -69,7 +69,7 @@ def mock_sia(
     func: F | None = None,
     *,
     app: Flask | None = None,
-    config: dict | None = None,
+    config: dict[str, Any] | None = None,
     base_url: str = DEFAULT_BASE_URL,
 ) -> F | _MockSia:
     """`@mock_sia`, `@mock_sia()`, or `with mock_sia() as sia:`.
@@ -79,7 +79,7 @@ def mock_sia(
     `create_app()`; `base_url=` is the address client code calls (default https://sia.mock).
     """
     if callable(func):
-        return _MockSia(app, config, base_url)(func)  # type: ignore[return-value]
+        return _MockSia(app, config, base_url)(func)
     return _MockSia(app, config, base_url)
 
 
@@ -108,7 +108,7 @@ class SiaClient(requests.Session):
         if acting_for:
             self.headers["X-SIA-User"] = acting_for
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if isinstance(url, str) and url.startswith("/"):
             url = self.base_url + url
         return super().request(method, url, *args, **kwargs)

@@ -101,7 +101,7 @@ class Clock:
             self._frozen = None
             self._offset = timedelta(0)
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, str | bool]:
         return {"now": self.now().isoformat().replace("+00:00", "Z"), "frozen": self.frozen}
 
     @staticmethod

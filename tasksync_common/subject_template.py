@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 # R5.1a: the dynamic fields the vendor documents, in its order.
 DYNAMIC_FIELDS: tuple[str, ...] = (
@@ -73,7 +74,7 @@ def validate_template(template: str) -> None:
             )
 
 
-def field_values(task: Mapping) -> dict[str, str]:
+def field_values(task: Mapping[str, Any]) -> dict[str, str]:
     """The text each dynamic field stands for, for one task (a missing value is empty, R5.1a)."""
 
     def text(key: str) -> str:
@@ -92,7 +93,7 @@ def field_values(task: Mapping) -> dict[str, str]:
     }
 
 
-def render_subject(template: str | None, task: Mapping) -> str:
+def render_subject(template: str | None, task: Mapping[str, Any]) -> str:
     """The Salesforce subject for `task` under `template` (R5.1, R5.1a).
 
     Free text stays; `{{field}}` (any case, spaces inside the braces allowed) is replaced by the

@@ -24,7 +24,7 @@ from typing import Protocol
 import pytest
 import requests
 from flask import Flask
-from simple_salesforce import Salesforce
+from simple_salesforce.api import Salesforce
 
 from mock_core.server import ServerThread
 from mock_salesforce import (
@@ -62,7 +62,7 @@ def sf_org(tasksync_clock: Clock) -> Iterator[Org]:
 @pytest.fixture
 def sf_client(sf_org: Org) -> Salesforce:
     """An unmodified `simple_salesforce.Salesforce`, logged in (SOAP) to `sf_org` as admin@example.com."""
-    return Salesforce(**login())
+    return Salesforce(username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD, security_token=DEFAULT_TOKEN)
 
 
 # -- Salesforce over HTTPS -----------------------------------------------------------------------
@@ -95,10 +95,17 @@ class SalesforceServer:
         self._sessions.append(http)
         return http
 
-    def client(self, **login_kw: str) -> Salesforce:
+    def client(
+        self,
+        username: str = DEFAULT_USERNAME,
+        password: str = DEFAULT_PASSWORD,
+        security_token: str = DEFAULT_TOKEN,
+    ) -> Salesforce:
         """`Salesforce(username=..., password=..., security_token=..., session=self.session())`;
-        without keywords, the default user's login."""
-        return Salesforce(**(login_kw or login()), session=self.session())
+        by default the org's default user (admin@example.com)."""
+        return Salesforce(
+            username=username, password=password, security_token=security_token, session=self.session()
+        )
 
     def close(self) -> None:
         for http in self._sessions:
