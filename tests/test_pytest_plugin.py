@@ -3,7 +3,11 @@ installed `tasksync-harness` (its `pytest11` entry point), run by pytest in a su
 
 from __future__ import annotations
 
+import re
 import textwrap
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 # "Their" test module: plain simple-salesforce and requests code, plugin fixtures, the mock_sia decorator.
 THEIR_TESTS = '''
@@ -97,3 +101,13 @@ def test_a_broken_expectation_in_their_project_fails_there(pytester):
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
+
+
+def test_the_readme_example_runs_as_written_in_a_project_with_no_conftest(pytester):
+    after = README.read_text(encoding="utf-8").split("## Use it in your own tests", 1)[1]
+    section = after.split("\n## ", 1)[0]
+    example = re.search(r"```python\n(.*?)```", section, flags=re.S)
+    assert example, "the README section has no python example"
+    pytester.makepyfile(test_readme_example=example.group(1))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=example.group(1).count("\ndef test_"))
