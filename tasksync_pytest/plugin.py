@@ -14,7 +14,6 @@ The header of a pytest run says which parts are on, and what to install for the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.util import find_spec
@@ -33,8 +32,9 @@ class Part:
     extra: str
     needs: tuple[str, ...]
 
-    def missing(self, found: Callable[[str], object] = find_spec) -> list[str]:
-        return [name for name in self.needs if found(name) is None]
+    def missing(self) -> list[str]:
+        """The modules this part needs that are not installed."""
+        return [name for name in self.needs if find_spec(name) is None]
 
 
 MOCK_NEEDS = ("flask", "faker", "lark", "trustme", "yaml", "simple_salesforce")

@@ -111,3 +111,15 @@ def test_the_readme_example_runs_as_written_in_a_project_with_no_conftest(pytest
     pytester.makepyfile(test_readme_example=example.group(1))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=example.group(1).count("\ndef test_"))
+
+
+def test_the_header_names_the_extra_to_install_when_a_part_is_missing(pytestconfig, monkeypatch):
+    from importlib.util import find_spec
+
+    from tasksync_pytest import plugin
+
+    monkeypatch.setattr(plugin, "find_spec", lambda name: None if name == "tenacity" else find_spec(name))
+    assert plugin.pytest_report_header(pytestconfig) == (
+        "tasksync-harness fixtures: mocks on; "
+        "harness off (pip install 'tasksync-harness[mocks,engine]'; missing tenacity)"
+    )
