@@ -1,5 +1,6 @@
 """Packaging that fits another project: `pip install tasksync-harness[engine]` in a fresh virtualenv gives
-an importable engine without the mocks' dependencies (Flask, Faker, lark, trustme).
+an importable engine without the mocks' dependencies (Flask, Faker, lark, trustme), and the pytest
+plugin it registers stays harmless there.
 
 pip may need a package index (it installs the engine's dependencies); without one the test skips and
 says so. `TASKSYNC_OFFLINE=1` skips it up front; `-m "not network"` deselects it.
@@ -60,6 +61,21 @@ print(json.dumps({"imported": modules, "importable": found}))
 """
 
 
+def pip_install(python: Path, *requirements: str) -> None:
+    """pip install into the fresh virtualenv; skip (saying why) when no package index answers."""
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    if install.returncode != 0:
+        output = install.stdout + install.stderr
+        if NO_INDEX.search(output):
+            pytest.skip(f"pip could not reach a package index for {requirements}: {output[-400:]}")
+        pytest.fail(f"pip install {' '.join(requirements)} failed:\n{output[-3000:]}")
+
+
 def copy_source(target: Path) -> Path:
     """The project as a source tree (no .venv, no build leftovers), so pip builds outside the worktree."""
     target.mkdir()
@@ -80,17 +96,7 @@ def test_the_engine_extra_installs_without_flask_faker_lark_or_trustme(tmp_path)
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"{source}[engine]"],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    if install.returncode != 0:
-        output = install.stdout + install.stderr
-        if NO_INDEX.search(output):
-            pytest.skip(f"pip could not reach a package index for the engine's dependencies: {output[-400:]}")
-        pytest.fail(f"pip install .[engine] failed:\n{output[-3000:]}")
+    pip_install(python, f"{source}[engine]")
 
     probe = subprocess.run(
         [str(python), "-c", PROBE, ",".join(ENGINE_MODULES), ",".join(MOCK_ONLY)],
@@ -108,3 +114,19 @@ def test_the_engine_extra_installs_without_flask_faker_lark_or_trustme(tmp_path)
     cli = subprocess.run([str(tasksync), "--help"], capture_output=True, text=True, timeout=60)
     assert cli.returncode == 0, cli.stderr
     assert "Usage: tasksync" in cli.stdout
+
+    # pytest loads every installed pytest11 plugin, ours included: with only [engine] it must load,
+    # register no mock fixtures, and say what to install.
+    pip_install(python, "pytest")
+    (tmp_path / "their_tests").mkdir()
+    (tmp_path / "their_tests" / "test_engine_only.py").write_text("def test_nothing():\n    pass\n")
+    run = subprocess.run(
+        [str(python), "-m", "pytest", "-p", "no:cacheprovider"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path / "their_tests",
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "tasksync-harness fixtures: mocks off (pip install 'tasksync-harness[mocks]'" in run.stdout
+    assert "1 passed" in run.stdout
