@@ -8,9 +8,8 @@ import pytest
 
 from mock_core.clock import Clock
 from mock_sia import SERVICE_TOKEN
-from mock_sia import SiaClient as Client
 
-from .helpers import START
+from .helpers import START, Client
 
 
 @pytest.fixture

@@ -7,29 +7,16 @@ from datetime import UTC, datetime
 
 import requests
 
-from mock_core.transport import make_session
+from mock_sia import SiaClient as Client
 
 BASE = "https://sia.mock"
 # Saturday 28 Nov 2026, 17:00 UTC: 18:00 in Berlin, 12:00 in New York.
 START = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
 
 
-class Client(requests.Session):
-    """A session that takes paths (`/api/v1/tasks`) relative to the mock's base URL."""
-
-    def request(self, method, url, *args, **kwargs):
-        if url.startswith("/"):
-            url = BASE + url
-        return super().request(method, url, *args, **kwargs)
-
-
 def client_for(app, token: str | None = None, acting_for: str | None = None) -> Client:
-    session = make_session({BASE: app}, base=Client())
-    if token:
-        session.headers["Authorization"] = f"Bearer {token}"
-    if acting_for:
-        session.headers["X-SIA-User"] = acting_for
-    return session
+    """A session on `app` in-process that takes paths (`/api/v1/tasks`) relative to the mock's base URL."""
+    return Client(BASE, token, acting_for, app=app)
 
 
 def assert_error(response: requests.Response, status: int, code: str, field: str | None = "any") -> dict:
