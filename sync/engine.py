@@ -111,6 +111,8 @@ class Engine:
             users, template = [], None
         for user in users:
             report.users.append(self.sync_user(user, template, run_id))
+            if hasattr(self.sia, "report_outcome"):  # shown on SIA's pages; never fails the pass
+                self.sia.report_outcome(report.users[-1])
         report.sia_calls_total = self.sia.calls - sia_before
         report.finished_at = iso_ms(self.clock.now())
         self.state.finish_run(run_id, report.finished_at, report.to_dict())
