@@ -79,6 +79,7 @@ class Harness:
             sia_server = ServerThread(self.sia_app, tls=False).start()
             self._servers = [sf_server, sia_server]
             self.sia_url, self.sf_url, self.ca_path = sia_server.url, sf_server.url, sf_server.ca_path
+            self.sia_app.config["SALESFORCE_CA_BUNDLE"] = self.ca_path  # the Settings page's login check
 
         self._db_url, self._settings = db_url, settings
         self.sia_client = SiaAdapter(self.sia_url, self.sia.service_token, session=self._sia_session(),
@@ -127,6 +128,13 @@ class Harness:
     def connect(self, user_id: str, username: str, password: str, token: str, sf_user_id: str | None) -> None:
         self.sia.connect_salesforce(user_id, self.sf_url or "https://mock-org.my.salesforce.com", username,
                                     password, token, salesforce_user_id=sf_user_id)
+
+    def page_password(self, email: str = DEFAULT_SIA_USER) -> str:
+        """The password of an SIA user on the login page (for browser tests)."""
+        per_user = getattr(self.sia, "page_password", None)
+        if callable(per_user):
+            return per_user(email)
+        return str(self.sia_app.config.get("PAGE_PASSWORD") or f"{email.split('@')[0]}-password")
 
     # -- acting ------------------------------------------------------------------------------
     def run_pass(self):

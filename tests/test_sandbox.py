@@ -60,8 +60,51 @@ def test_sandbox_runs_syncs_and_stops_on_ctrl_c(tmp_path):
                 break
             time.sleep(0.2)
         assert imported, "no Salesforce task reached SIA after sync was turned on"
+        # The seed has Salesforce tasks due today and tomorrow (Ann's zone): the first import shows at once.
+        view = requests.get(f"{sia_url}/api/v1/command_center", headers=ANN, timeout=10).json()
+        assert "Call Ann's lead back" in [t["name"] for t in view["today"]]
+        assert "Send the renewal quote" in [t["name"] for t in view["tomorrow"]]
+
+        # The banner names the exact command that reads this sandbox's state.
+        status_cmd = re.search(r"what it did\s+(\S+tasksync status --state-db \S+)", banner).group(1)
+        state_url = status_cmd.split("--state-db ")[1]
+        shown = subprocess.run([sys.executable, "-m", "sync", "status", "--state-db", state_url],
+                               capture_output=True, text=True, timeout=60)
+        assert shown.returncode == 0 and "linked task(s)" in shown.stdout, shown
+
+        # A stopped user is printed in the log (not only passes that changed something).
+        sf_url = re.search(r"Salesforce mock\s+(https://\S+)", banner).group(1)
+        ca = re.search(r"CA certificate to trust\s+(\S+)", banner).group(1)
+        users = requests.get(f"{sf_url}/__admin/users", verify=ca, timeout=10).json()["users"]
+        admin = next(u for u in users if u["Username"] == "admin@example.com")
+        changed = requests.post(f"{sf_url}/__admin/users/{admin['Id']}", json={"Password": "new-pw"}, verify=ca,
+                                timeout=10)
+        assert changed.status_code == 200, changed.text
+        time.sleep(1.5)
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
+    assert "STOPPED: INVALID_LOGIN" in out
+    assert out.count("STOPPED: INVALID_LOGIN") <= 2, "a stopped user is printed when it changes, not every pass"
     assert "stopped." in out
+
+
+def test_sandbox_names_the_flag_of_a_taken_port(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for flag in ("--sf-port", "--sia-port"):
+            other = "--sia-port" if flag == "--sf-port" else "--sf-port"
+            done = subprocess.run([sys.executable, "-m", "sandbox", flag, str(port), other, "0",
+                                   "--dir", str(tmp_path / "sb")], capture_output=True, text=True, timeout=60)
+            assert done.returncode == 1
+            assert f"choose another with {flag}" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_sandbox_help_with_h():
+    done = subprocess.run([sys.executable, "-m", "sandbox", "-h"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "--sf-port" in done.stdout
