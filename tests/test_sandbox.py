@@ -29,8 +29,21 @@ def _read_banner(proc: subprocess.Popen, deadline: float) -> str:
 
 def test_sandbox_runs_syncs_and_stops_on_ctrl_c(tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--sf-port", "0", "--sia-port", "0", "--interval", "0.3",
-         "--tasks", "30", "--dir", str(tmp_path / "sb")],
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "--sf-port",
+            "0",
+            "--sia-port",
+            "0",
+            "--interval",
+            "0.3",
+            "--tasks",
+            "30",
+            "--dir",
+            str(tmp_path / "sb"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -45,16 +58,19 @@ def test_sandbox_runs_syncs_and_stops_on_ctrl_c(tmp_path):
         tasks = requests.get(f"{sia_url}/api/v1/tasks", headers=ANN, timeout=10).json()["data"]
         before = {t["id"] for t in tasks}  # SIA's own seeded tasks; sync is off, nothing imported yet
         time.sleep(1)  # several daemon passes with sync off
-        assert {t["id"] for t in requests.get(f"{sia_url}/api/v1/tasks", headers=ANN, timeout=10)
-                .json()["data"]} == before
+        assert {
+            t["id"] for t in requests.get(f"{sia_url}/api/v1/tasks", headers=ANN, timeout=10).json()["data"]
+        } == before
 
-        saved = requests.put(f"{sia_url}/api/v1/settings/task_sync", json={"enabled": True}, headers=ANN,
-                             timeout=10)
+        saved = requests.put(
+            f"{sia_url}/api/v1/settings/task_sync", json={"enabled": True}, headers=ANN, timeout=10
+        )
         assert saved.status_code == 200 and saved.json()["enabled"] is True
         imported: set[str] = set()
         for _ in range(100):
-            listed = requests.get(f"{sia_url}/api/v1/tasks", headers=ANN, params={"limit": 1000},
-                                  timeout=10).json()["data"]
+            listed = requests.get(
+                f"{sia_url}/api/v1/tasks", headers=ANN, params={"limit": 1000}, timeout=10
+            ).json()["data"]
             imported = {t["id"] for t in listed} - before
             if imported:
                 break
@@ -68,8 +84,12 @@ def test_sandbox_runs_syncs_and_stops_on_ctrl_c(tmp_path):
         # The banner names the exact command that reads this sandbox's state.
         status_cmd = re.search(r"what it did\s+(\S+tasksync status --state-db \S+)", banner).group(1)
         state_url = status_cmd.split("--state-db ")[1]
-        shown = subprocess.run([sys.executable, "-m", "sync", "status", "--state-db", state_url],
-                               capture_output=True, text=True, timeout=60)
+        shown = subprocess.run(
+            [sys.executable, "-m", "sync", "status", "--state-db", state_url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert shown.returncode == 0 and "linked task(s)" in shown.stdout, shown
 
         # A stopped user is printed in the log (not only passes that changed something).
@@ -77,8 +97,9 @@ def test_sandbox_runs_syncs_and_stops_on_ctrl_c(tmp_path):
         ca = re.search(r"CA certificate to trust\s+(\S+)", banner).group(1)
         users = requests.get(f"{sf_url}/__admin/users", verify=ca, timeout=10).json()["users"]
         admin = next(u for u in users if u["Username"] == "admin@example.com")
-        changed = requests.post(f"{sf_url}/__admin/users/{admin['Id']}", json={"Password": "new-pw"}, verify=ca,
-                                timeout=10)
+        changed = requests.post(
+            f"{sf_url}/__admin/users/{admin['Id']}", json={"Password": "new-pw"}, verify=ca, timeout=10
+        )
         assert changed.status_code == 200, changed.text
         time.sleep(1.5)
     finally:
@@ -86,7 +107,9 @@ def test_sandbox_runs_syncs_and_stops_on_ctrl_c(tmp_path):
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
     assert "STOPPED: INVALID_LOGIN" in out
-    assert out.count("STOPPED: INVALID_LOGIN") <= 2, "a stopped user is printed when it changes, not every pass"
+    assert out.count("STOPPED: INVALID_LOGIN") <= 2, (
+        "a stopped user is printed when it changes, not every pass"
+    )
     assert "stopped." in out
 
 
@@ -99,8 +122,12 @@ def test_sandbox_names_the_flag_of_a_taken_port(tmp_path):
         port = taken.getsockname()[1]
         for flag in ("--sf-port", "--sia-port"):
             other = "--sia-port" if flag == "--sf-port" else "--sf-port"
-            done = subprocess.run([sys.executable, "-m", "sandbox", flag, str(port), other, "0",
-                                   "--dir", str(tmp_path / "sb")], capture_output=True, text=True, timeout=60)
+            done = subprocess.run(
+                [sys.executable, "-m", "sandbox", flag, str(port), other, "0", "--dir", str(tmp_path / "sb")],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             assert done.returncode == 1
             assert f"choose another with {flag}" in done.stderr and "Traceback" not in done.stderr
 
