@@ -8,15 +8,21 @@ from tqdm import tqdm
 class ImportProgress:
     """One tqdm bar per user whose first import is running; `close()` after the pass."""
 
-    def __init__(self, file=None) -> None:
+    def __init__(self, file=None, disable: bool | None = False) -> None:
         self.file = file
+        self.disable = disable  # None: only when `file` is a terminal (tqdm's rule)
         self.bars: dict[str, tqdm] = {}
 
     def __call__(self, user_id: str, done: int, total: int | None) -> None:
         bar = self.bars.get(user_id)
         if bar is None:
             bar = self.bars[user_id] = tqdm(
-                total=total, desc=f"importing {user_id}", unit=" tasks", file=self.file, leave=True
+                total=total,
+                desc=f"importing {user_id}",
+                unit=" tasks",
+                file=self.file,
+                disable=self.disable,
+                leave=True,
             )
         bar.update(done - bar.n)
 
