@@ -14,11 +14,9 @@ import shutil
 import signal
 import socket
 import threading
-from datetime import timedelta
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from mock_core import Clock
 from mock_core.server import ServerThread
@@ -27,9 +25,8 @@ from mock_salesforce import create_app as create_salesforce_app
 from mock_sia import ADMIN_TOKEN, ANN_TOKEN, DEFAULT_PAGE_PASSWORD
 from mock_sia.app import create_app as create_sia_app
 from mock_sia.app import get_sia
+from sandbox.seed import due_soon, seed_salesforce
 from sync.cli import build_engine
-
-SEED_CHUNK = 1000  # larger Salesforce seeds go in chunks, with a progress bar
 
 
 def _has_activity(report: dict) -> bool:
@@ -64,36 +61,6 @@ def _check_port(host: str, port: int, flag: str) -> None:
             raise click.ClickException(
                 f"port {port} on {host} is not free ({exc.strerror}); choose another with {flag}"
             ) from exc
-
-
-def _seed_salesforce(org, count: int, seed: int, owner: str) -> None:
-    """`count` Faker tasks over the last 3 days (some fall inside the 24-hour first-sync window)."""
-    if count <= SEED_CHUNK:
-        org.seed(count, seed, owner=owner, spread_days=3)
-        return
-    with tqdm(total=count, desc="seeding Salesforce", unit=" tasks", disable=None) as bar:
-        for start in range(0, count, SEED_CHUNK):
-            n = min(SEED_CHUNK, count - start)
-            org.seed(n, seed + start, owner=owner, spread_days=3)
-            bar.update(n)
-
-
-def _due_soon(org, sf_user_id: str, today, subjects: tuple[str, ...]) -> None:
-    """Salesforce tasks made now (inside the first sync's 24 hours, R3.3) due today and tomorrow in the
-    rep's zone, so the first import shows in the Command Center at once."""
-    for n, subject in enumerate(subjects):
-        due = today + timedelta(days=n % 2)
-        org.create_record(
-            "Task",
-            {
-                "Subject": subject,
-                "ActivityDate": due.isoformat(),
-                "Status": "Not Started",
-                "Priority": "High" if n == 0 else "Normal",
-                "OwnerId": sf_user_id,
-            },
-            actor=sf_user_id,
-        )
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -144,13 +111,8 @@ def main(
     # tasks that predate enabling (R3.2: they must stay in SIA only).
     sf_user = org.default_user()
     ann = sia.user_by_email("ann@sia.example")
-    _seed_salesforce(org, tasks, seed_value, sf_user["Id"])
-    _due_soon(
-        org,
-        sf_user["Id"],
-        clock.today(ann.time_zone),
-        ("Call Ann's lead back", "Send the renewal quote", "Prepare the Q1 demo", "Book the kickoff"),
-    )
+    seed_salesforce(org, tasks, seed_value, sf_user["Id"])
+    due_soon(org, sf_user["Id"], clock.today(ann.time_zone))
     sia.seed(5, seed_value, user_id=ann.id)
     sia.connect_salesforce(
         ann.id,
