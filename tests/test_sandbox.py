@@ -132,6 +132,7 @@ def test_sandbox_names_the_flag_of_a_taken_port(tmp_path):
             assert f"choose another with {flag}" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_sandbox_help_with_h():
-    done = subprocess.run([sys.executable, "-m", "sandbox", "-h"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and "--sf-port" in done.stdout
+def test_sandbox_and_mock_commands_take_h():
+    for command in (["-m", "sandbox"], ["-m", "mock_salesforce", "serve"], ["-m", "mock_sia", "serve"]):
+        done = subprocess.run([sys.executable, *command, "-h"], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and "--help" in done.stdout and "Usage:" in done.stdout, (command, done)
