@@ -9,6 +9,7 @@ examples (8443, 8001) are swapped for free ones so a running `make run` does not
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -118,16 +119,25 @@ def test_the_standalone_walkthrough_runs_and_imports(tmp_path):
     script = _block("sh", ".venv/bin/mock-sia serve --port 8001 &")
     script = script.replace("8443", str(sf_port)).replace("8001", str(sia_port))
     scratch = _scratch(tmp_path)
-    done = subprocess.run(
-        ["bash", "-e", "-c", script],
-        cwd=scratch,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    out = done.stdout
-    assert done.returncode == 0, f"{out}\n{done.stderr}"
+    log = scratch / "walkthrough.log"
+    # Output to a file, not a pipe: a server left behind by a failing step cannot hold the test up, and
+    # the whole process group is ended whatever happens.
+    with log.open("w") as out_file:
+        proc = subprocess.Popen(
+            ["bash", "-e", "-c", script],
+            cwd=scratch,
+            stdout=out_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            returncode = proc.wait(timeout=240)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+    out = log.read_text()
+    assert returncode == 0, out
     assert re.search(r"created\s+SIA 5, Salesforce 0", out), out  # the pass imported the 5 seeded tasks
     assert "1 user(s) with sync on" in out
     assert re.search(r"user usr_\d+: 5 linked task\(s\), 0 open error\(s\)", out), out
