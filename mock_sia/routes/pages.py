@@ -82,7 +82,10 @@ def pages_blueprint() -> Blueprint:
 
     @bp.app_context_processor
     def _globals() -> dict:
-        return {"csrf_token": csrf_token, "current_user": g.get("page_user")}
+        user = g.get("page_user")
+        if user is None and session.get("uid"):  # error pages: the header still shows who is signed in
+            user = _svc().store.user_by_id(session["uid"])
+        return {"csrf_token": csrf_token, "current_user": user}
 
     @bp.before_request
     def _check_csrf() -> Response | None:

@@ -149,4 +149,5 @@ def test_the_readme_flow_in_a_browser(page, shot, h):
     # A page that does not exist is one of SIA's pages, not Werkzeug's.
     page.goto(f"{h.sia_url}/no-such-page")
     assert "There is no such page." in page.inner_text("#error-page")
+    assert "Ada Admin" in page.inner_text("header")  # still signed in, with the site's navigation
     shot("09-not-found")
