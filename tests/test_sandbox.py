@@ -136,3 +136,56 @@ def test_sandbox_and_mock_commands_take_h():
     for command in (["-m", "sandbox"], ["-m", "mock_salesforce", "serve"], ["-m", "mock_sia", "serve"]):
         done = subprocess.run([sys.executable, *command, "-h"], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0 and "--help" in done.stdout and "Usage:" in done.stdout, (command, done)
+
+
+def _start(args: list[str], ready: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    printed = ""
+    while ready not in printed:
+        line = proc.stdout.readline()
+        if not line:
+            proc.kill()
+            raise AssertionError(f"{args} did not start:\n{printed}")
+        printed += line
+    return proc, printed
+
+
+def test_standalone_sia_page_connects_to_an_https_salesforce_mock_it_trusts():
+    """`mock-sia serve --salesforce-ca`: the Settings page's login check trusts the Salesforce mock's CA."""
+    sf, sf_out = _start(["mock_salesforce", "serve", "--port", "0"], "trust this CA certificate")
+    try:
+        ca = re.search(r"trust this CA certificate: (\S+)", sf_out).group(1)
+        sf_url = re.search(r" at (https://\S+)", sf_out).group(1)
+        sia, sia_out = _start(["mock_sia", "serve", "--port", "0", "--salesforce-ca", ca], "Ctrl-C stops")
+        try:
+            sia_url = re.search(r"listening on (\S+)", sia_out).group(1)
+            browser = requests.Session()
+            token = re.search(
+                r'name="csrf_token" value="([^"]+)"', browser.get(f"{sia_url}/login").text
+            ).group(1)
+            browser.post(f"{sia_url}/login", data={"api_token": "sia-ann-token", "csrf_token": token})
+            settings = browser.get(f"{sia_url}/settings").text  # signed in: a new session, a new token
+            token = re.search(r'name="csrf_token" value="([^"]+)"', settings).group(1)
+            form = {
+                "instance_url": sf_url,
+                "username": "admin@example.com",
+                "security_token": "token",
+                "salesforce_user_id": "",
+                "csrf_token": token,
+            }
+            refused = browser.post(f"{sia_url}/settings/salesforce", data={**form, "password": "wrong"})
+            assert "Salesforce refused the login" in refused.text
+            connected = browser.post(f"{sia_url}/settings/salesforce", data={**form, "password": "password"})
+            assert "Salesforce is connected." in connected.text
+        finally:
+            sia.send_signal(signal.SIGINT)
+            sia.communicate(timeout=30)
+    finally:
+        sf.send_signal(signal.SIGINT)
+        sf.communicate(timeout=30)
