@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 from tqdm import tqdm
+
+
+def _shape(file) -> dict:
+    """The terminal's width and height, or 80x24 when it reports 0x0 (a fresh pty does, and tqdm would
+    then print nothing)."""
+    try:
+        size = os.get_terminal_size(file.fileno())
+    except (AttributeError, OSError, ValueError):
+        return {}  # not a terminal: tqdm decides
+    return {"ncols": size.columns or 80, "nrows": size.lines or 24}
 
 
 class ImportProgress:
@@ -23,6 +36,7 @@ class ImportProgress:
                 file=self.file,
                 disable=self.disable,
                 leave=True,
+                **_shape(self.file or sys.stderr),
             )
         bar.update(done - bar.n)
 

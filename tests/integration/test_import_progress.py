@@ -38,3 +38,63 @@ def test_the_progress_bar_follows_the_hook():
     bar("usr_2", 600, 600)
     bar.close()
     assert "importing usr_2" in out.getvalue() and "600/600" in out.getvalue()
+
+
+def _run_tasksync(h: Harness, state_db: str, *extra: str, tty: bool) -> tuple[int, str, str]:
+    """`tasksync run --once` as a process against the harness's servers; stderr on a terminal if `tty`."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    cmd = [
+        sys.executable,
+        "-m",
+        "sync",
+        "run",
+        "--once",
+        "--sia-url",
+        h.sia_url,
+        "--service-token",
+        h.sia.service_token,
+        "--salesforce-url",
+        h.sf_url,
+        "--ca-bundle",
+        h.ca_path,
+        "--state-db",
+        state_db,
+        *extra,
+    ]
+    if not tty:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        return done.returncode, done.stdout, done.stderr
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=follower, text=True)
+    os.close(follower)
+    out = proc.stdout.read()
+    proc.wait(timeout=120)
+    err = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal's other end closed
+            break
+        if not chunk:
+            break
+        err += chunk
+    os.close(leader)
+    return proc.returncode, out, err.decode(errors="replace")
+
+
+def test_tasksync_run_shows_the_import_bar_only_on_a_terminal_and_not_with_json(tmp_path):
+    with Harness(mode="servers") as h:
+        h.org.seed(30, 1, owner=h.sf_user_id)
+        h.enable_sync()
+        code, out, err = _run_tasksync(h, f"sqlite:///{tmp_path / 'a.db'}", tty=True)
+        assert code == 0, out + err
+        assert f"importing {h.user_id}" in err and "30/30" in err, out + err  # the bar, on the terminal
+        assert "importing" not in out  # the report on stdout stays clean
+        code, out, err = _run_tasksync(h, f"sqlite:///{tmp_path / 'b.db'}", "--json", tty=True)
+        assert code == 0 and "importing" not in err
+        code, out, err = _run_tasksync(h, f"sqlite:///{tmp_path / 'c.db'}", tty=False)
+        assert code == 0 and "importing" not in err
