@@ -27,6 +27,19 @@ def step(message: str) -> None:
     print(f"  [{time.perf_counter() - _T0:7.1f} s] {message}", flush=True)
 
 
+def _every(n: int, say):
+    """An `after_write` hook that says how many write calls a long pass has made, every `n` of them."""
+    calls = 0
+
+    def hook(_side: str, _kind: str) -> None:
+        nonlocal calls
+        calls += 1
+        if calls % n == 0:
+            say(calls)
+
+    return hook
+
+
 def floor_calls(reads: int, writes: int) -> int:
     return max(1, math.ceil(reads / 2000)) + math.ceil(writes / 200)
 
@@ -41,6 +54,9 @@ def first_import(h: Harness, n: int):
     h.enable_sync()
     h.clock.advance(minutes=1)
     step(f"first sync: importing {n} tasks into SIA")
+    h.engine.hooks.after_write = _every(
+        5, lambda calls: step(f"  {calls} write calls (up to 200 tasks each)")
+    )
     bar = ImportProgress(disable=None)  # a bar on a terminal; lines page by page otherwise
     h.engine.hooks.progress = (
         bar if sys.stderr.isatty() else lambda _u, done, total: step(f"imported {done}/{total}")
@@ -66,6 +82,9 @@ def bench(n: int) -> dict:
             session.post(f"{h.sia_url}/api/v1/tasks/batch", json={"operations": ops[start : start + 200]})
         h.clock.advance(minutes=1)
         step(f"second pass: pushing {n} SIA tasks to Salesforce")
+        h.engine.hooks.after_write = _every(
+            5, lambda calls: step(f"  {calls} write calls (up to 200 tasks each)")
+        )
         t0 = time.perf_counter()
         push = h.run_pass()
         t_push = time.perf_counter() - t0
