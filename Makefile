@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 MODE   ?= inprocess
 
-.PHONY: install run test lint typecheck format acceptance bench clean help
+.PHONY: install run test lint typecheck format acceptance browser bench clean help
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -13,7 +13,8 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@echo "Installing the project and its dev extras into $(VENV) (about a minute the first time)..."
+	$(PY) -m pip install --progress-bar on -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the project with its dev extras
@@ -39,7 +40,10 @@ format: $(STAMP) ## ruff format + fix imports
 acceptance: $(STAMP) ## only the features; writes reports/acceptance.html and reports/cucumber.json (MODE=servers for real HTTPS servers)
 	$(PY) -m pytest -q tests/test_features.py --mode=$(MODE) --cucumberjson=reports/cucumber.json --acceptance-html=reports/acceptance.html
 
-bench: $(STAMP) ## benchmarks that print figures
+browser: $(STAMP) ## only the browser tests (Playwright + the system's Chromium); screenshots in reports/
+	$(PY) -m pytest -q tests/browser
+
+bench: $(STAMP) ## benchmarks that print figures (with progress lines)
 	$(PY) -m benchmarks
 
 clean: ## remove .venv, reports and caches

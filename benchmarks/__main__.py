@@ -8,13 +8,36 @@ Usage: `python -m benchmarks [N ...]` - sizes to run (default 5000 10000);
 from __future__ import annotations
 
 import math
+import sys
 import time
 import tracemalloc
 
 import click
+from tqdm import tqdm
 
 from sandbox.harness import Harness
 from sync.engine import EngineSettings
+from sync.progress import ImportProgress
+
+_T0 = time.perf_counter()
+
+
+def step(message: str) -> None:
+    """A progress line (elapsed time since start), so a long run is never silent."""
+    print(f"  [{time.perf_counter() - _T0:7.1f} s] {message}", flush=True)
+
+
+def _every(n: int, say):
+    """An `after_write` hook that says how many write calls a long pass has made, every `n` of them."""
+    calls = 0
+
+    def hook(_side: str, _kind: str) -> None:
+        nonlocal calls
+        calls += 1
+        if calls % n == 0:
+            say(calls)
+
+    return hook
 
 
 def floor_calls(reads: int, writes: int) -> int:
@@ -25,16 +48,26 @@ def first_import(h: Harness, n: int):
     """Seed N Salesforce tasks, turn sync on, and run the first pass (the import) under tracemalloc.
 
     Returns (report, seconds, peak traced bytes)."""
+    step(f"seeding {n} Salesforce tasks")
     h.org.seed(n, seed=1, owner=h.sf_user_id)
     h.clock.advance(minutes=1)
     h.enable_sync()
     h.clock.advance(minutes=1)
+    step(f"first sync: importing {n} tasks into SIA")
+    h.engine.hooks.after_write = _every(
+        5, lambda calls: step(f"  {calls} write calls (up to 200 tasks each)")
+    )
+    bar = ImportProgress(disable=None)  # a bar on a terminal; lines page by page otherwise
+    h.engine.hooks.progress = (
+        bar if sys.stderr.isatty() else lambda _u, done, total: step(f"imported {done}/{total}")
+    )
     tracemalloc.start()
     t0 = time.perf_counter()
     report = h.run_pass()
     seconds = time.perf_counter() - t0
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    bar.close()
     return report, seconds, peak
 
 
@@ -44,13 +77,19 @@ def bench(n: int) -> dict:
         # N SIA tasks created after enabling -> N Salesforce creates (M = N writes).
         ops = [{"op": "create", "data": {"name": f"bench {i}"}} for i in range(n)]
         session = h.sia_user_session()
-        for start in range(0, n, 200):
+        step(f"creating {n} SIA tasks (batches of 200)")
+        for start in tqdm(range(0, n, 200), desc="SIA batches", unit=" batch", disable=None, leave=False):
             session.post(f"{h.sia_url}/api/v1/tasks/batch", json={"operations": ops[start : start + 200]})
         h.clock.advance(minutes=1)
+        step(f"second pass: pushing {n} SIA tasks to Salesforce")
+        h.engine.hooks.after_write = _every(
+            5, lambda calls: step(f"  {calls} write calls (up to 200 tasks each)")
+        )
         t0 = time.perf_counter()
         push = h.run_pass()
         t_push = time.perf_counter() - t0
         h.clock.advance(minutes=1)
+        step("echo, look-back and idle passes")
         echo = h.run_pass()  # reads back its own writes, writes nothing
         h.clock.advance(minutes=5)
         t0 = time.perf_counter()
@@ -96,6 +135,7 @@ def memory_main(sizes: list[int]) -> None:
     print("first-sync import, peak traced memory (tracemalloc; in-process mocks, SQLite in memory)")
     for label, above in (("page by page (default)", 4000), ("all at once", None)):
         for n in sizes:
+            step(f"{label}, N = {n}")
             peak, seconds, sf_calls, sia_calls = import_memory(n, above)
             print(
                 f"  {label:24s} N = {n:6d}: peak {peak:6.1f} MB; {seconds:6.1f} s; "
@@ -116,8 +156,8 @@ def main(sizes: tuple[int, ...], memory: bool) -> None:
     sizes = list(sizes) or [5000, 10000]
     print("tasksync benchmarks (in-process mocks, SQLite in memory; figures only)")
     for n in sizes:
+        print(f"\nN = {n}", flush=True)
         r = bench(n)
-        print(f"\nN = {n}")
         print(
             f"  first sync import : SF calls {r['import_sf_calls']} / floor {r['import_floor']} "
             f"= {r['import_sf_calls'] / r['import_floor']:.2f}; SIA calls {r['import_sia_calls']}; "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import ssl
 import tempfile
@@ -56,6 +57,7 @@ class ServerThread:
         self.tls = tls
         self.ca_path: str | None = None
         self.cert_file = cert_file
+        self._temp_dir: str | None = None  # the throw-away CA's folder when we made it: removed on stop
         context = None
         if tls:
             context = self._tls_context(cert_file, key_file, cert_dir)
@@ -78,7 +80,9 @@ class ServerThread:
         ca = trustme.CA()
         leaf = ca.issue_cert("localhost", "127.0.0.1", "::1")
         leaf.configure_cert(context)
-        directory = Path(cert_dir or tempfile.mkdtemp(prefix="mock-tls-"))
+        if cert_dir is None:
+            self._temp_dir = tempfile.mkdtemp(prefix="mock-tls-")
+        directory = Path(cert_dir or self._temp_dir)
         directory.mkdir(parents=True, exist_ok=True)
         self.ca_path = str(directory / "ca.pem")
         ca.cert_pem.write_to_path(self.ca_path)
@@ -101,6 +105,12 @@ class ServerThread:
         self._server.server_close()
         if self._thread:
             self._thread.join(timeout=5)
+        self._remove_temp_dir()
+
+    def _remove_temp_dir(self) -> None:
+        if self._temp_dir:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None
 
     def serve_forever(self) -> None:
         """Serve in the foreground until SIGINT/SIGTERM."""
@@ -115,6 +125,7 @@ class ServerThread:
             pass
         finally:
             self._server.server_close()
+            self._remove_temp_dir()
 
     def __enter__(self) -> ServerThread:
         return self.start()

@@ -321,6 +321,18 @@ class Org(MockService):
             row.LastModifiedDate = row.SystemModstamp = self.now()
         return self._user_dict(row)
 
+    def set_user_password(self, user: str, password: str) -> dict:
+        """An admin resets a user's password: the old one stops working and the user's sessions end, so
+        a client must log in again (and is refused with the old password)."""
+        with self.tx() as s:
+            row = self._find_user(s, user)
+            row.Password = str(password)
+            row.LastModifiedDate = row.SystemModstamp = self.now()
+        with self._lock:
+            for session_id in [k for k, v in self._sessions.items() if v.user_id == row.Id]:
+                del self._sessions[session_id]
+        return self._user_dict(row)
+
     def list_users(self) -> list[dict]:
         with self.tx() as s:
             return [self._user_dict(u) for u in s.scalars(select(UserRow).order_by(UserRow.Id))]

@@ -29,13 +29,16 @@ def main() -> None:
 @click.option("--seed-value", default=1, show_default=True, type=int,
               help="Random seed of --seed (the same value gives the same tasks).")
 @click.option("--service-token", default=None, help="Service token for the sync (default sia-service-token).")
+@click.option("--salesforce-ca", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="CA file to trust when the Settings page tries a Salesforce login (a mock server's CA).")
 def serve(host: str, port: int, db_url: str | None, tls: bool, tls_cert: str | None, tls_key: str | None,
-          seed_count: int, seed_value: int, service_token: str | None) -> None:
+          seed_count: int, seed_value: int, service_token: str | None, salesforce_ca: str | None) -> None:
     """Serve the SIA API (/api/v1), its pages (/login, /settings, /command_center) and /__admin."""
     from mock_sia.app import create_app, get_sia
 
     quiet_werkzeug()
-    app = create_app({"DB_URL": db_url, "SERVICE_TOKEN": service_token})
+    app = create_app({"DB_URL": db_url, "SERVICE_TOKEN": service_token,
+                      "SALESFORCE_CA_BUNDLE": salesforce_ca})
     sia = get_sia(app)
     if seed_count:
         result = sia.seed(seed_count, seed_value)

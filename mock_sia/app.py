@@ -24,7 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Config keys: CLOCK (a mock_core.Clock, default a new real-time one), DB_URL (default in-memory
     SQLite), SERVICE_TOKEN (default `sia-service-token`), SEED_DEFAULTS (default True: admin
     `admin@sia.example` / `sia-admin-token` and user `ann@sia.example` / `sia-ann-token`),
-    PAGE_PASSWORD (login page password, default `sia-password`), SECRET_KEY (default random)."""
+    PAGE_PASSWORD (login page password, default `sia-password`), SECRET_KEY (default random),
+    CHECK_SALESFORCE_LOGIN (default True: the Settings page tries a login before saving a connection),
+    SALESFORCE_CA_BUNDLE (a CA file to trust for that login, e.g. a mock server's)."""
     config = dict(config or {})
     app = Flask(__name__)
     app.config.update(
@@ -41,9 +43,11 @@ def create_app(config: dict | None = None) -> Flask:
     install(app, svc)
 
     from mock_sia.routes.api import api_blueprint
+    from mock_sia.routes.health import health_blueprint
     from mock_sia.routes.pages import pages_blueprint
 
     app.register_blueprint(api_blueprint())
+    app.register_blueprint(health_blueprint())
     app.register_blueprint(pages_blueprint())
 
     @app.errorhandler(SiaError)
@@ -57,7 +61,9 @@ def create_app(config: dict | None = None) -> Flask:
     def _http_error(exc: HTTPException):
         """Unknown API paths and wrong methods answer in the API's error shape too."""
         if not request.path.startswith(("/api/", "/__admin")):
-            return exc
+            from mock_sia.routes.pages import error_page
+
+            return error_page(exc)
         code = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}.get(exc.code or 500, "error")
         response = jsonify({"error": {"code": code, "message": exc.description, "field": None}})
         response.status_code = exc.code or 500

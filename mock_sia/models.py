@@ -131,3 +131,17 @@ class InstanceSetting(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str | None] = mapped_column(Text, nullable=True)
     updated_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class SyncHealth(Base):
+    """What the sync reported about a user after its last pass (shown on the Settings and admin pages)."""
+
+    __tablename__ = "sia_sync_health"
+
+    user_pk: Mapped[int] = mapped_column(Pk, ForeignKey("sia_users.pk", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # ok | stopped | deferred
+    code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_pass_ms: Mapped[int] = mapped_column(BigInteger)
+    last_success_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    report_json: Mapped[str] = mapped_column(Text, default="{}")  # counts, conflicts, deletions, errors

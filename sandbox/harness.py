@@ -48,10 +48,18 @@ START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 class Harness:
     """Both mocks + the engine. `clock=None` makes a frozen clock at 2026-11-28 12:00 UTC."""
 
-    def __init__(self, mode: str = "inprocess", clock: Clock | None = None, db_url: str | None = None, *,
-                 sf_config: dict | None = None, sia_config: dict | None = None,
-                 settings: EngineSettings | None = None, retry: RetryPolicy | None = None,
-                 sf_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        mode: str = "inprocess",
+        clock: Clock | None = None,
+        db_url: str | None = None,
+        *,
+        sf_config: dict | None = None,
+        sia_config: dict | None = None,
+        settings: EngineSettings | None = None,
+        retry: RetryPolicy | None = None,
+        sf_timeout: float = 30.0,
+    ) -> None:
         if mode not in ("inprocess", "servers"):
             raise ValueError("mode must be 'inprocess' or 'servers'")
         self.mode = mode
@@ -79,10 +87,12 @@ class Harness:
             sia_server = ServerThread(self.sia_app, tls=False).start()
             self._servers = [sf_server, sia_server]
             self.sia_url, self.sf_url, self.ca_path = sia_server.url, sf_server.url, sf_server.ca_path
+            self.sia_app.config["SALESFORCE_CA_BUNDLE"] = self.ca_path  # the Settings page's login check
 
         self._db_url, self._settings = db_url, settings
-        self.sia_client = SiaAdapter(self.sia_url, self.sia.service_token, session=self._sia_session(),
-                                     retry=self.retry)
+        self.sia_client = SiaAdapter(
+            self.sia_url, self.sia.service_token, session=self._sia_session(), retry=self.retry
+        )
         self.state = StateStore(db_url)
         self._connect_defaults()
 
@@ -93,8 +103,14 @@ class Harness:
         self.user_id = self.sia.user_by_email(DEFAULT_SIA_USER).id
         self.connect(self.user_id, DEFAULT_USERNAME, DEFAULT_PASSWORD, DEFAULT_TOKEN, self.sf_user_id)
         self.tokens = {self.user_id: DEFAULT_SIA_TOKEN}
-        self.engine = Engine(sia=self.sia_client, salesforce_factory=self.salesforce_port, state=self.state,
-                             clock=self.clock, settings=self._settings, hooks=Hooks())
+        self.engine = Engine(
+            sia=self.sia_client,
+            salesforce_factory=self.salesforce_port,
+            state=self.state,
+            clock=self.clock,
+            settings=self._settings,
+            hooks=Hooks(),
+        )
 
     def reset(self, at: datetime | None = None) -> None:
         """Back to a fresh start, keeping the running servers (cheap between scenarios): both mocks
@@ -121,12 +137,31 @@ class Harness:
 
     def salesforce_port(self, connection: dict) -> SalesforceAdapter:
         """The engine's factory: one simple-salesforce adapter for a user's Salesforce connection."""
-        return SalesforceAdapter(connection["username"], connection["password"], connection["security_token"],
-                                 session=self._sf_session(), retry=self.retry, timeout=self.sf_timeout)
+        return SalesforceAdapter(
+            connection["username"],
+            connection["password"],
+            connection["security_token"],
+            session=self._sf_session(),
+            retry=self.retry,
+            timeout=self.sf_timeout,
+        )
 
     def connect(self, user_id: str, username: str, password: str, token: str, sf_user_id: str | None) -> None:
-        self.sia.connect_salesforce(user_id, self.sf_url or "https://mock-org.my.salesforce.com", username,
-                                    password, token, salesforce_user_id=sf_user_id)
+        self.sia.connect_salesforce(
+            user_id,
+            self.sf_url or "https://mock-org.my.salesforce.com",
+            username,
+            password,
+            token,
+            salesforce_user_id=sf_user_id,
+        )
+
+    def page_password(self, email: str = DEFAULT_SIA_USER) -> str:
+        """The password of an SIA user on the login page (for browser tests)."""
+        per_user = getattr(self.sia, "page_password", None)
+        if callable(per_user):
+            return per_user(email)
+        return str(self.sia_app.config.get("PAGE_PASSWORD") or f"{email.split('@')[0]}-password")
 
     # -- acting ------------------------------------------------------------------------------
     def run_pass(self):
@@ -139,11 +174,16 @@ class Harness:
     def disable_sync(self, user_id: str | None = None) -> dict:
         return self.sia.set_task_sync(user_id or self.user_id, False)
 
-    def salesforce(self, username: str = DEFAULT_USERNAME, password: str = DEFAULT_PASSWORD,
-                   security_token: str = DEFAULT_TOKEN) -> Salesforce:
+    def salesforce(
+        self,
+        username: str = DEFAULT_USERNAME,
+        password: str = DEFAULT_PASSWORD,
+        security_token: str = DEFAULT_TOKEN,
+    ) -> Salesforce:
         """A simple-salesforce client logged in as that Salesforce user (default: Ann's connected user)."""
-        return Salesforce(username=username, password=password, security_token=security_token,
-                          session=self._sf_session())
+        return Salesforce(
+            username=username, password=password, security_token=security_token, session=self._sf_session()
+        )
 
     def sia_user_session(self, user_id: str | None = None) -> requests.Session:
         """A requests.Session acting as an SIA user (with their own API token)."""
@@ -169,7 +209,8 @@ class Harness:
         owner = owner_id or self.sf_user_id
         rows = self.salesforce().query_all(
             "SELECT Id, Subject, Status, Priority, ActivityDate, Description, Type, OwnerId, SIA_Task_Id__c "
-            f"FROM Task WHERE OwnerId = '{owner}' ORDER BY CreatedDate, Id")["records"]
+            f"FROM Task WHERE OwnerId = '{owner}' ORDER BY CreatedDate, Id"
+        )["records"]
         return [{k: v for k, v in r.items() if k != "attributes"} for r in rows]
 
     # -- lifecycle ---------------------------------------------------------------------------

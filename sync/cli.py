@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 import threading
 
 import click
@@ -21,6 +22,7 @@ from mock_core import Clock
 from sync.adapters.salesforce import SalesforceAdapter
 from sync.adapters.sia import SiaAdapter
 from sync.engine import Engine
+from sync.progress import ImportProgress
 from sync.report import render_text
 from sync.state import StateStore
 from sync.state.store import DEFAULT_URL
@@ -112,7 +114,13 @@ def run(
     engine.settings.api_budget_threshold = api_budget
     stop = threading.Event()
 
+    progress = None
+    if not as_json and sys.stderr.isatty():  # a bar for large first imports, only for a person watching
+        progress = engine.hooks.progress = ImportProgress(sys.stderr)
+
     def show(report) -> None:
+        if progress:
+            progress.close()
         click.echo(report.to_json() if as_json else report.to_text(), nl=True)
 
     if interval is None:

@@ -50,9 +50,11 @@ class EngineSettings:
 
 @dataclass
 class Hooks:
-    """Test and embedding hooks. `after_write(side, kind)` runs after each write call, before its commit."""
+    """Test and embedding hooks. `after_write(side, kind)` runs after each write call, before its commit;
+    `progress(user_id, done, total)` after each page of a first import (total: Salesforce's count or None)."""
 
     after_write: Callable[[str, str], None] | None = None
+    progress: Callable[[str, int, int | None], None] | None = None
 
 
 @dataclass
@@ -111,6 +113,8 @@ class Engine:
             users, template = [], None
         for user in users:
             report.users.append(self.sync_user(user, template, run_id))
+            if hasattr(self.sia, "report_outcome"):  # shown on SIA's pages; never fails the pass
+                self.sia.report_outcome(report.users[-1])
         report.sia_calls_total = self.sia.calls - sia_before
         report.finished_at = iso_ms(self.clock.now())
         self.state.finish_run(run_id, report.finished_at, report.to_dict())
@@ -301,6 +305,8 @@ class Engine:
             changes = {r["Id"]: r for r in page if is_retry or r["Id"] not in retry_sf}
             actions = [a for a in plan([], sia_changes, changes, ctx) if a.sf_record is not None]
             imported |= self._apply(uid, sf, actions, ur, run_id) & sia_changes.keys()
+            if self.hooks.progress and not is_retry:
+                self.hooks.progress(uid, bookmark.new, total)
         actions = [a for a in plan([], sia_changes, {}, ctx) if a.sf_record is None]
         self._apply(uid, sf, actions, ur, run_id, already_imported=imported)
         self.state.set_cursor(uid, SF, *bookmark.result())

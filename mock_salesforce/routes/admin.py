@@ -140,6 +140,13 @@ def picklist(name: str):
 @bp.post("/users/<ref>")
 def update_user(ref: str):
     data = {k.lower(): v for k, v in body().items()}
-    if "isactive" not in data:
-        raise AdminError("only 'IsActive' can be changed")
-    return jsonify(org().set_user_active(ref, bool(data["isactive"])))
+    if not data or set(data) - {"isactive", "password"}:
+        raise AdminError("only 'IsActive' and 'Password' can be changed")
+    user = None
+    if "password" in data:  # e.g. the user's password changed: a connected sync's login is now refused
+        if not isinstance(data["password"], str) or not data["password"]:
+            raise AdminError("'Password' must be a non-empty string")
+        user = org().set_user_password(ref, data["password"])
+    if "isactive" in data:
+        user = org().set_user_active(ref, bool(data["isactive"]))
+    return jsonify(user)

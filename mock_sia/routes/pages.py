@@ -1,5 +1,6 @@
 """Server-rendered pages: login, Settings (R1.1 task-sync switch, Salesforce connection, R5.1a subject
-template) and the Command Center (R6.1, R6.2). Forms post and redirect (PRG); errors are flashed."""
+template, the sync's health), the Command Center (R6.1, R6.2), all tasks, and the admin's sync overview.
+Forms post and redirect (PRG); errors are flashed; error pages are styled like the rest."""
 
 from __future__ import annotations
 
@@ -22,9 +23,14 @@ from flask import (
     url_for,
 )
 
+from mock_sia import health
 from mock_sia.errors import SiaError
-from mock_sia.store import TASK_PRIORITIES, TASK_TYPES, UserInfo
+from mock_sia.salesforce_check import check_login
+from mock_sia.store import TASK_PRIORITIES, TASK_STATUSES, TASK_TYPES, UserInfo
+from mock_sia.task_list import task_page
 from mock_sia.template import DYNAMIC_FIELDS
+
+SF_FORM_FIELDS = ("instance_url", "username", "security_token", "salesforce_user_id")  # kept on failure
 
 
 def _svc():
@@ -76,7 +82,10 @@ def pages_blueprint() -> Blueprint:
 
     @bp.app_context_processor
     def _globals() -> dict:
-        return {"csrf_token": csrf_token, "current_user": g.get("page_user")}
+        user = g.get("page_user")
+        if user is None and session.get("uid"):  # error pages: the header still shows who is signed in
+            user = _svc().store.user_by_id(session["uid"])
+        return {"csrf_token": csrf_token, "current_user": user}
 
     @bp.before_request
     def _check_csrf() -> Response | None:
@@ -133,11 +142,17 @@ def pages_blueprint() -> Blueprint:
     @login_required
     def settings(user: UserInfo):
         store = _svc().store
+        task_sync = store.get_task_sync(user)
+        now = store.clock.now()
         return render_template(
             "settings.html",
             user=user,
-            task_sync=store.get_task_sync(user),
+            task_sync=task_sync,
+            local=lambda iso: health.local_time(iso, user.time_zone),
+            status=health.describe(health.get(store, user), task_sync["enabled"], user.time_zone, now),
+            sync_health=health.get(store, user),
             salesforce=store.get_salesforce(user),
+            typed=session.pop("sf_form", None),  # what a failed connect had typed (never the password)
             template=store.get_subject_template(),
             fields=DYNAMIC_FIELDS,
         )
@@ -145,14 +160,26 @@ def pages_blueprint() -> Blueprint:
     @bp.post("/settings/salesforce")
     @login_required
     def settings_salesforce(user: UserInfo):
+        """R1.1: the connection is saved only when Salesforce accepts the login; otherwise the page says
+        why, keeping what was typed (not the password)."""
         data = {key: request.form.get(key, "") for key in ("instance_url", "username", "password",
                                                           "security_token", "salesforce_user_id")}
         data["salesforce_user_id"] = data["salesforce_user_id"].strip() or None
+        store = _svc().store
         try:
-            _svc().store.connect_salesforce(user, data)
-            flash("Salesforce is connected.", "info")
+            problem = None
+            if current_app.config.get("CHECK_SALESFORCE_LOGIN", True) and _looks_complete(data):
+                problem = check_login(data["instance_url"].strip(), data["username"].strip(),
+                                      data["password"], data["security_token"],
+                                      current_app.config.get("SALESFORCE_CA_BUNDLE"))
+            if problem is None:
+                store.connect_salesforce(user, data)
+                flash("Salesforce is connected.", "info")
+                return redirect(url_for("sia_pages.settings"))
+            flash(f"Salesforce is not connected: {problem}.", "error")
         except SiaError as exc:
             flash(_message(exc), "error")
+        session["sf_form"] = {key: data[key] or "" for key in SF_FORM_FIELDS if key != "security_token"}
         return redirect(url_for("sia_pages.settings"))
 
     @bp.post("/settings/salesforce/disconnect")
@@ -201,6 +228,36 @@ def pages_blueprint() -> Blueprint:
         except SiaError as exc:
             return jsonify(exc.to_dict()), exc.status
 
+    # -- the admin's view of every user's sync ---------------------------------------------------------
+    @bp.get("/admin/sync")
+    @login_required
+    def admin_sync(user: UserInfo):
+        if not user.is_admin:
+            abort(403)
+        store = _svc().store
+        now = store.clock.now()
+        rows = [
+            {**row, "status": health.describe(row["health"], row["enabled"], row["user"].time_zone, now)}
+            for row in health.overview(store)
+        ]
+        return render_template("admin_sync.html", user=user, rows=rows,
+                               local=lambda iso: health.local_time(iso, user.time_zone))
+
+    # -- all tasks ----------------------------------------------------------------------------------
+    @bp.get("/tasks")
+    @login_required
+    def tasks(user: UserInfo):
+        status = request.args.get("status", "open")
+        if status not in (*TASK_STATUSES, "all"):
+            status = "open"
+        try:
+            page = max(1, int(request.args.get("page", "1")))
+        except ValueError:
+            page = 1
+        listing = task_page(_svc().store, user, None if status == "all" else status, page)
+        return render_template("tasks.html", user=user, listing=listing, status=status,
+                               statuses=(*TASK_STATUSES, "all"))
+
     # -- the Command Center --------------------------------------------------------------------------
     @bp.get("/command_center")
     @login_required
@@ -217,7 +274,7 @@ def pages_blueprint() -> Blueprint:
             flash(f"Added “{task['name']}”.", "info")
         except SiaError as exc:
             flash(_message(exc), "error")
-        return redirect(url_for("sia_pages.command_center"))
+        return redirect(_safe_next(request.form.get("back")))
 
     @bp.post("/tasks/<task_id>/complete")
     @login_required
@@ -268,9 +325,24 @@ def pages_blueprint() -> Blueprint:
             flash(message.format(name=task["name"]), "info")
         except SiaError as exc:
             flash(_message(exc), "error")
-        return redirect(url_for("sia_pages.command_center"))
+        return redirect(_safe_next(request.form.get("back")))
 
     return bp
+
+
+def _looks_complete(data: dict) -> bool:
+    """Worth a login attempt: an http(s) URL, a username and a password (else the store says what's wrong)."""
+    parts = urlsplit(data["instance_url"].strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and bool(data["username"].strip()) \
+        and bool(data["password"])
+
+
+def error_page(exc):
+    """404, 403, 405 ... on the pages: the site's own look, with a way back (the API answers JSON)."""
+    words = {403: "You are not allowed to see this page.", 404: "There is no such page.",
+             405: "This page does not take that kind of request."}
+    message = words.get(exc.code or 500, exc.description or "Something went wrong.")
+    return render_template("error.html", code=exc.code, name=exc.name, message=message), exc.code or 500
 
 
 def _message(exc: SiaError) -> str:

@@ -88,6 +88,50 @@ class SiaAdapter:
     def subject_template(self) -> str | None:
         return (self._request("GET", "/service/subject_template") or {}).get("template")
 
+    def report_outcome(self, report) -> bool:
+        """Tell SIA how a user's pass went (a `sync.report.UserReport`), for its Settings and admin pages.
+
+        One attempt, never retried, never raised: the sync's health display must not fail or slow a pass
+        (returns whether SIA took it). Not counted in `calls`, which measure the sync's own work.
+        """
+        if report.stopped:
+            state, (code, _, reason) = "stopped", report.stopped.partition(": ")
+        elif report.deferred:
+            state, (code, _, reason) = "deferred", report.deferred.partition(": ")
+        else:
+            state, code, reason = "ok", "", ""
+        if not reason:  # "MESSAGE" without a code
+            code, reason = "", code
+        body = {
+            "state": state,
+            "code": code or None,
+            "reason": reason or None,
+            "created": sum(report.created.values()),
+            "updated": sum(report.updated.values()),
+            "deleted": sum(report.deleted.values()),
+            "skipped": report.skipped,
+            "conflicts": len(report.conflicts),
+            "deletions": len(report.deletions),
+            "errors": [
+                {
+                    "task": _task_name(e.get("task")),
+                    "code": str(e.get("code") or ""),
+                    "message": str(e.get("message") or ""),
+                }
+                for e in report.errors[:50]
+            ],
+        }
+        try:
+            response = self.session.put(
+                f"{self.base_url}/api/v1/service/sync_health/{report.user_id}",
+                json=body,
+                headers={"Authorization": f"Bearer {self.service_token}"},
+                timeout=min(self.timeout, 5.0),
+            )
+            return response.status_code == 200
+        except Exception:  # noqa: BLE001 - health reporting must never fail the pass
+            return False
+
     # -- tasks ---------------------------------------------------------------------------------
     def changes(self, user_id: str, since: str | None, after_id: str | None = None) -> list[dict]:
         """Tasks incl. tombstones changed at/after `since`, ordered by (updated_at, id).
@@ -121,6 +165,14 @@ class SiaAdapter:
                 "results"
             ]
         return out
+
+
+def _task_name(task) -> str:
+    """An error's task ({"sia": id, "salesforce": id}) as words: 'SIA tsk_1 / Salesforce 00T...'."""
+    if isinstance(task, dict):
+        names = {"sia": "SIA", "salesforce": "Salesforce"}
+        return " / ".join(f"{names.get(side, side)} {task_id}" for side, task_id in task.items())
+    return str(task or "")
 
 
 def _error(response: requests.Response) -> SyncError:

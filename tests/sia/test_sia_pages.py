@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from mock_salesforce import DEFAULT_PASSWORD, DEFAULT_TOKEN, DEFAULT_USERNAME, mock_salesforce
 from mock_sia import DEFAULT_PAGE_PASSWORD
 
 from .helpers import csrf_of
@@ -84,22 +85,26 @@ def test_settings_save_turns_sync_on_and_off(browser, sia, ann_id):
     assert "Sync tasks/reminders to Salesforce tasks" in page.text
     assert 'Task sync is <strong id="task_sync_state">off</strong>' in page.text
     assert "Connect Salesforce first." in page.text
-    connected = post(
-        browser,
-        "/settings/salesforce",
-        "/settings",
-        {
-            "instance_url": "https://login.salesforce.com",
-            "username": "ann@acme.example",
-            "password": "pw",
-            "security_token": "tok",
-            "salesforce_user_id": "",
-        },
-    )
+    assert "The first sync may take a while." not in page.text  # only said when sync is on
+    with mock_salesforce():  # the connect tries the login first: an in-process org answers it
+        connected = post(
+            browser,
+            "/settings/salesforce",
+            "/settings",
+            {
+                "instance_url": "https://login.salesforce.com",
+                "username": DEFAULT_USERNAME,
+                "password": DEFAULT_PASSWORD,
+                "security_token": DEFAULT_TOKEN,
+                "salesforce_user_id": "",
+            },
+        )
     assert "Salesforce is connected." in connected.text
     assert "Connected to <code>https://login.salesforce.com</code>" in connected.text
     saved = post(browser, "/settings/task_sync", "/settings", {"enabled": "on"})
     assert "Task sync is on." in saved.text
+    assert "The first sync may take a while." in saved.text
+    assert "first enabled 28 Nov 2026, 12:00 (America/New_York)" in saved.text  # the rep's zone
     assert 'id="task_sync_state">on<' in saved.text
     assert sia.task_sync(ann_id)["enabled"] is True
     saved = post(browser, "/settings/task_sync", "/settings", {})  # the unchecked box sends nothing
@@ -250,3 +255,118 @@ def test_logout(browser):
     login(browser)
     post(browser, "/logout", "/command_center")
     assert browser.get("/command_center").status_code == 302
+
+
+def connect_form(password: str, url: str = "https://login.salesforce.com") -> dict:
+    return {
+        "instance_url": url,
+        "username": DEFAULT_USERNAME,
+        "password": password,
+        "security_token": DEFAULT_TOKEN,
+        "salesforce_user_id": "",
+    }
+
+
+def test_a_refused_salesforce_login_is_not_saved_and_the_form_keeps_what_was_typed(browser, sia, ann_id):
+    """R1.1: connecting tries the login first; a wrong password says why and saves nothing."""
+    login(browser)
+    with mock_salesforce():
+        page = post(browser, "/settings/salesforce", "/settings", connect_form("wrong-password"))
+    assert "Salesforce is not connected: Salesforce refused the login" in page.text
+    assert sia.store.get_salesforce(sia.user(ann_id))["connected"] is False
+    assert f'id="username" name="username" value="{DEFAULT_USERNAME}"' in page.text
+    assert 'value="https://login.salesforce.com"' in page.text
+    assert "wrong-password" not in page.text  # the password is never echoed back
+    unreachable = post(
+        browser, "/settings/salesforce", "/settings", connect_form(DEFAULT_PASSWORD, "http://127.0.0.1:9")
+    )
+    assert "could not reach Salesforce at http://127.0.0.1:9" in unreachable.text
+
+
+def test_the_settings_page_shows_the_sync_health_in_plain_words(browser, sia, ann_id, service, clock):
+    login(browser)
+    sia.connect_salesforce(ann_id, "https://login.salesforce.com", "u", "p")
+    sia.set_task_sync(ann_id, True)
+    answer = service.put(
+        f"/api/v1/service/sync_health/{ann_id}", json={"state": "ok", "created": 10, "conflicts": 2}
+    )
+    assert answer.status_code == 200, answer.text
+    clock.advance(minutes=2)
+    page = browser.get("/settings").text
+    assert "Last synced 2 minutes ago." in page
+    assert "28 Nov 2026, 12:00 (America/New_York)" in page
+    assert "2 conflict(s) resolved" in page
+    assert "The first sync may take a while." not in page  # it has run
+    service.put(
+        f"/api/v1/service/sync_health/{ann_id}",
+        json={"state": "stopped", "code": "INVALID_LOGIN", "reason": "bad password"},
+    )
+    page = browser.get("/settings").text
+    assert "Sync stopped: Salesforce refused the login — reconnect." in page
+    assert "Last successful sync 2 minutes ago" in page
+    errors = [
+        {"task": "SIA tsk_1", "code": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "Subject too long"}
+    ]
+    service.put(f"/api/v1/service/sync_health/{ann_id}", json={"state": "ok", "errors": errors})
+    page = browser.get("/settings").text
+    assert "but 1 task could not be synced" in page and "Subject too long" in page
+
+
+def test_sync_health_endpoint_is_for_the_service_and_validates(sia, ann_id, ann, service):
+    assert ann.put(f"/api/v1/service/sync_health/{ann_id}", json={"state": "ok"}).status_code == 403
+    assert service.put("/api/v1/service/sync_health/usr_999", json={"state": "ok"}).status_code == 404
+    bad = service.put(f"/api/v1/service/sync_health/{ann_id}", json={"state": "fine"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "state"
+    assert (
+        service.put(f"/api/v1/service/sync_health/{ann_id}", json={"state": "ok", "x": 1}).status_code == 422
+    )
+    assert ann.get("/api/v1/sync_health").json()["health"] is None
+    service.put(
+        f"/api/v1/service/sync_health/{ann_id}", json={"state": "deferred", "code": "REQUEST_LIMIT_EXCEEDED"}
+    )
+    assert ann.get("/api/v1/sync_health").json()["health"]["state"] == "deferred"
+    rows = {r["email"]: r for r in service.get("/api/v1/service/sync_health").json()["data"]}
+    assert rows["ann@sia.example"]["health"]["state"] == "deferred"
+    assert rows["admin@sia.example"]["health"] is None
+
+
+def test_the_admin_page_lists_every_users_sync_state(browser, sia, ann_id, service):
+    service.put(
+        f"/api/v1/service/sync_health/{ann_id}",
+        json={"state": "stopped", "code": "INVALID_LOGIN", "reason": "bad password"},
+    )
+    login(browser)
+    assert browser.get("/admin/sync").status_code == 403
+    browser.post("/logout", data={"csrf_token": csrf_of(browser.get("/settings").text)})
+    login(browser, "admin@sia.example")
+    page = browser.get("/admin/sync").text
+    assert "ann@sia.example" in page and "admin@sia.example" in page
+    assert "Sync stopped: Salesforce refused the login — reconnect." in page
+    assert "Task sync is off." in page
+
+
+def test_the_tasks_page_lists_filters_and_pages(browser, sia, ann_id):
+    for n in range(30):
+        sia.create_task(ann_id, {"name": f"Task {n:02d}", "due_date": f"2026-12-{n % 28 + 1:02d}"})
+    done = sia.create_task(ann_id, {"name": "Done one", "due_date": "2026-11-01"})
+    sia.update_task(ann_id, done["id"], {"status": "complete"})
+    gone = sia.create_task(ann_id, {"name": "Gone one"})
+    sia.delete_task(ann_id, gone["id"])
+    login(browser)
+    first = browser.get("/tasks").text
+    assert '<span id="task-count">30</span>' in first and "Page 1 of 2" in first
+    assert "Task 00" in first and "Done one" not in first and "Gone one" not in first
+    second = browser.get("/tasks?page=2").text
+    assert "Task 27" in second and "Task 27" not in first  # the latest due come last
+    completed = browser.get("/tasks?status=complete").text
+    assert "Done one" in completed and "Task 00" not in completed
+    assert '<span id="task-count">31</span>' in browser.get("/tasks?status=all").text
+    assert browser.get("/tasks?status=bogus&page=x").status_code == 200  # falls back, no 500
+
+
+def test_page_errors_are_styled_pages_and_api_errors_stay_json(browser, make_client):
+    login(browser)
+    missing = browser.get("/no/such/page")
+    assert missing.status_code == 404
+    assert "There is no such page." in missing.text and "Back to the Command Center" in missing.text
+    assert make_client().get("/api/v1/no/such/path").json()["error"]["code"] == "not_found"
