@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 MODE   ?= inprocess
 
-.PHONY: install run test lint format acceptance bench clean help
+.PHONY: install run test lint format acceptance bench soak clean help
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -37,6 +37,10 @@ acceptance: $(STAMP) ## only the features; writes reports/acceptance.html and re
 
 bench: $(STAMP) ## benchmarks that print figures
 	$(PY) -m benchmarks
+
+soak: $(STAMP) ## the long real-process campaigns: 120 kill -9s of the engine, two engines for a minute (figures printed)
+	TASKSYNC_CRASH_KILLS=120 TASKSYNC_CRASH_TASKS=1000 TASKSYNC_CRASH_BULK=400 TASKSYNC_TWO_WORKERS_SECONDS=60 \
+		$(PY) -m pytest -q -s -p no:randomly tests/processes
 
 clean: ## remove .venv, reports and caches
 	rm -rf $(VENV) reports .pytest_cache .ruff_cache *.egg-info
