@@ -110,7 +110,7 @@ class Engine:
             report.error = f"{exc.code or type(exc).__name__}: {exc.message}"
             users, template = [], None
         for user in users:
-            report.users.append(self.sync_user(user, template, run_id))
+            report.users.append(self.sync_user_leased(user, template, run_id))
         report.sia_calls_total = self.sia.calls - sia_before
         report.finished_at = iso_ms(self.clock.now())
         self.state.finish_run(run_id, report.finished_at, report.to_dict())
@@ -142,20 +142,21 @@ class Engine:
             )
         return self._budgets[org]
 
-    def sync_user(self, user: dict, template: str | None, run_id: int | None = None) -> UserReport:
+    def sync_user_leased(self, user: dict, template: str | None, run_id: int | None = None) -> UserReport:
+        """`sync_user` under the user's lease (F8: one worker per user at a time); a user another
+        process is working is skipped this pass, and the report says so."""
         uid = user["user_id"]
-        ur = UserReport(user_id=uid)
-        # F8: one worker per user at a time - a user another process is working is skipped this pass.
         holder = self.state.leases.acquire(uid, self.clock.now())
         if holder is not None:
-            ur.deferred = f"LEASE_HELD: {holder} is syncing this user; skipped this pass"
-            return ur
+            return UserReport(user_id=uid, deferred=f"LEASE_HELD: {holder} is syncing this user; skipped")
         try:
-            return self._sync_user(user, template, run_id, ur)
+            return self.sync_user(user, template, run_id)
         finally:
             self.state.leases.release(uid, self.clock.now())
 
-    def _sync_user(self, user: dict, template: str | None, run_id, ur: UserReport) -> UserReport:
+    def sync_user(self, user: dict, template: str | None, run_id: int | None = None) -> UserReport:
+        uid = user["user_id"]
+        ur = UserReport(user_id=uid)
         sia_before = self.sia.calls
         sf = None
         sf_before = 0
