@@ -39,7 +39,7 @@ bench: $(STAMP) ## benchmarks that print figures
 	$(PY) -m benchmarks
 
 soak: $(STAMP) ## the long real-process campaigns: 120 kill -9s of the engine, two engines for a minute (figures printed)
-	TASKSYNC_CRASH_KILLS=120 TASKSYNC_CRASH_TASKS=1000 TASKSYNC_CRASH_BULK=400 TASKSYNC_TWO_WORKERS_SECONDS=60 \
+	TASKSYNC_CRASH_KILLS=120 TASKSYNC_CRASH_KILLS_PG=40 TASKSYNC_CRASH_TASKS=1000 TASKSYNC_CRASH_BULK=400 TASKSYNC_TWO_WORKERS_SECONDS=60 \
 		$(PY) -m pytest -q -s -p no:randomly tests/processes
 
 clean: ## remove .venv, reports and caches

@@ -2,8 +2,9 @@
 random moments while reps edit both sides through the real APIs; then clean passes must converge.
 
 Sized by environment (`make soak` runs the long one):
-  TASKSYNC_CRASH_KILLS  kills (default 30)     TASKSYNC_CRASH_TASKS  Salesforce tasks seeded (default 300)
-  TASKSYNC_CRASH_SEED   the random seed        TASKSYNC_CRASH_BULK   tasks created in bulk every 5th round
+  TASKSYNC_CRASH_KILLS     kills (default 30)   TASKSYNC_CRASH_TASKS  Salesforce tasks seeded (default 300)
+  TASKSYNC_CRASH_SEED      the random seed      TASKSYNC_CRASH_BULK   tasks created in bulk every 5th round
+  TASKSYNC_CRASH_KILLS_PG  kills with the state on PostgreSQL (default 6, 100 tasks; needs TASKSYNC_PG_URL)
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import time
+
+from sqlalchemy import create_engine, text
 
 from tests.processes.world import World, settle
 
@@ -21,22 +23,30 @@ def _env(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-def _pending_intents(path) -> int:
-    with sqlite3.connect(path) as db:
-        return db.execute("SELECT count(*) FROM sync_intents").fetchone()[0]
+def _pending_intents(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM sync_intents")).scalar_one()
+    finally:
+        engine.dispose()
 
 
 def test_F8_kill_9_at_random_moments_then_clean_passes_converge(tmp_path):
-    kills, sf_tasks, seed = (
-        _env("TASKSYNC_CRASH_KILLS", 30),
-        _env("TASKSYNC_CRASH_TASKS", 300),
-        _env("TASKSYNC_CRASH_SEED", 8),
-    )
+    _campaign(tmp_path, f"sqlite:///{tmp_path / 'state.db'}", _env("TASKSYNC_CRASH_KILLS", 30), 300)
+
+
+def test_F8_kill_9_campaign_with_the_state_on_postgresql(tmp_path, pg_url):
+    """The advisory lease dies with the killed process's connection: every restart gets its user."""
+    _campaign(tmp_path, pg_url, _env("TASKSYNC_CRASH_KILLS_PG", 6), 100)
+
+
+def _campaign(tmp_path, state_url: str, kills: int, tasks: int) -> None:
+    sf_tasks, seed = _env("TASKSYNC_CRASH_TASKS", tasks), _env("TASKSYNC_CRASH_SEED", 8)
     bulk = _env("TASKSYNC_CRASH_BULK", 150)
     rng = random.Random(seed)
-    state = tmp_path / "state.db"
     started = time.monotonic()
-    with World(tmp_path, f"sqlite:///{state}") as w:
+    with World(tmp_path, state_url) as w:
         w.connect_users(1)
         w.seed(sf=sf_tasks, sia=sf_tasks // 3)
         log = tmp_path / "engine.log"
@@ -47,14 +57,14 @@ def test_F8_kill_9_at_random_moments_then_clean_passes_converge(tmp_path):
             time.sleep(rng.uniform(0.0, 2.0))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-            in_write += _pending_intents(state) > 0  # killed between a write and its commit
+            in_write += _pending_intents(state_url) > 0  # killed between a write and its commit
             w.edit_round(rng, 6, bulk=bulk if n % 5 == 4 else 0)
         passes = settle(w)
         figures = w.verify()
     wall = time.monotonic() - started
     print(
-        f"\ncrash campaign: kills {kills} (inside a write: {in_write}), edits {w.edits}, "
-        f"tasks {len(w.tasks)}, clean passes {len(passes)} (writes {passes}), "
+        f"\ncrash campaign ({state_url.split(':')[0]}): kills {kills} (inside a write: {in_write}), "
+        f"edits {w.edits}, tasks {len(w.tasks)}, clean passes {len(passes)} (writes {passes}), "
         f"duplicates {figures['duplicates']}, lost edits {figures['lost']}, "
         f"resurrected {figures['resurrected']}, wall {wall:.0f} s"
     )
