@@ -11,7 +11,8 @@ process of this host that is gone (no such pid, or a zombie) is taken over at on
 host only after its expiry; a live process of this host is never taken over, whatever the clocks say.
 Both write the lease row (who holds it, for the skip message and `status`) and a bounded journal
 `sync_lease_log` (acquired / taken_over / released / skipped, in commit order) - the evidence that
-no user was worked by two processes at once. Every event is logged on `sync.lease` with the pid.
+no user was worked by two processes at once. Every event is also logged on `sync.lease` with the
+holder's pid (skips at INFO, take-overs at WARNING, acquire/release at DEBUG).
 """
 
 from __future__ import annotations
@@ -105,8 +106,13 @@ class Leases:
                 )
             )
             s.add(self._row(user_id, event, now, detail))
-        log.info(
-            "lease %s user=%s holder=%s%s", event, user_id, self.holder, f" ({detail})" if detail else ""
+        log.log(  # a take-over (a dead holder's lease) is worth an operator's eye; the routine at DEBUG
+            logging.WARNING if detail else logging.DEBUG,
+            "lease %s user=%s holder=%s%s",
+            event,
+            user_id,
+            self.holder,
+            f" ({detail})" if detail else "",
         )
         return None
 
@@ -119,7 +125,7 @@ class Leases:
             if event.id % 1000 == 0:  # keep the journal bounded
                 newest = s.scalar(select(func.max(LeaseEvent.id))) or 0
                 s.execute(delete(LeaseEvent).where(LeaseEvent.id < newest - KEEP_EVENTS))
-        log.info("lease released user=%s holder=%s", user_id, self.holder)
+        log.debug("lease released user=%s holder=%s", user_id, self.holder)
         conn = self._locks.pop(user_id, None)
         if conn is not None:  # PostgreSQL: the journal row is committed before the lock goes
             try:
