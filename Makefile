@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 MODE   ?= inprocess
 
-.PHONY: install run test lint typecheck format acceptance browser bench clean help
+.PHONY: install run test lint typecheck format acceptance browser bench soak clean help
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -45,6 +45,10 @@ browser: $(STAMP) ## only the browser tests (Playwright + the system's Chromium)
 
 bench: $(STAMP) ## benchmarks that print figures (with progress lines)
 	$(PY) -m benchmarks
+
+soak: $(STAMP) ## the long real-process campaigns: 120 kill -9s of the engine, two engines for a minute (figures printed)
+	TASKSYNC_CRASH_KILLS=120 TASKSYNC_CRASH_KILLS_PG=40 TASKSYNC_CRASH_TASKS=1000 TASKSYNC_CRASH_BULK=400 TASKSYNC_TWO_WORKERS_SECONDS=60 \
+		$(PY) -m pytest -q -s -p no:randomly tests/processes
 
 clean: ## remove .venv, reports and caches
 	rm -rf $(VENV) reports .pytest_cache .ruff_cache *.egg-info

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sync import mapping
+from sync import intents, mapping
 from sync.budget import ApiBudget, BudgetDeferred
 from sync.domain import content_hash, iso_ms, parse_stamp, sf_view, sia_view, soql_datetime_ms
 from sync.errors import DONE, ConfigError, LimitExceeded, SyncError, outcome_for
@@ -112,7 +112,7 @@ class Engine:
             report.error = f"{exc.code or type(exc).__name__}: {exc.message}"
             users, template = [], None
         for user in users:
-            report.users.append(self.sync_user(user, template, run_id))
+            report.users.append(self.sync_user_leased(user, template, run_id))
             if hasattr(self.sia, "report_outcome"):  # shown on SIA's pages; never fails the pass
                 self.sia.report_outcome(report.users[-1])
         report.sia_calls_total = self.sia.calls - sia_before
@@ -145,6 +145,18 @@ class Engine:
                 threshold=self.settings.api_budget_threshold, pass_share=self.settings.api_budget_pass_share
             )
         return self._budgets[org]
+
+    def sync_user_leased(self, user: dict, template: str | None, run_id: int | None = None) -> UserReport:
+        """`sync_user` under the user's lease (F8: one worker per user at a time); a user another
+        process is working is skipped this pass, and the report says so."""
+        uid = user["user_id"]
+        holder = self.state.leases.acquire(uid, self.clock.now())
+        if holder is not None:
+            return UserReport(user_id=uid, deferred=f"LEASE_HELD: {holder} is syncing this user; skipped")
+        try:
+            return self.sync_user(user, template, run_id)
+        finally:
+            self.state.leases.release(uid, self.clock.now())
 
     def sync_user(self, user: dict, template: str | None, run_id: int | None = None) -> UserReport:
         uid = user["user_id"]
@@ -194,6 +206,10 @@ class Engine:
             st.salesforce_user_id = owner
             self.state.save_user(st)
 
+        # R4.6/F8: writes a dead pass sent but never recorded are finished first (creates now, the
+        # updates and deletions once this pass's reads show whether they landed).
+        unfinished = intents.resolve_creates(self, uid, sf, ur, run_id)
+
         # -- read -------------------------------------------------------------------------------
         sf_cursor, sia_cursor = self.state.cursor(uid, SF), self.state.cursor(uid, SIA)
         if hasattr(sf, "change_pages") and not self.state.has_links(uid):
@@ -219,6 +235,8 @@ class Engine:
         if retry_sf:
             sf_changes.update({r["Id"]: r for r in sf.by_ids(retry_sf)})
 
+        read_at = _ReadAt(sia=getattr(self.sia, "server_time", None), sf=getattr(sf, "server_time", None))
+        intents.resolve_writes(self, uid, unfinished, sia_changes, sf_changes, read_at, ur, run_id)
         links = self.state.links(uid)
         purged: dict[str, str] = {}
         last_pass = parse_stamp(st.last_pass_at) if st.last_pass_at else None
@@ -447,9 +465,11 @@ class Engine:
         sia_ops = [(p, op) for p in pending for op in [_sia_op(p.action)] if op is not None]
         for start in range(0, len(sia_ops), self.settings.batch_size):
             chunk = sia_ops[start : start + self.settings.batch_size]
+            # R4.6/F8: stored before it is sent; done in the commit that records the answers.
+            done = self.state.add_intents(uid, [intents.for_sia(p.action, op) for p, op in chunk], at)
             results = self.sia.batch(uid, [op for _, op in chunk])
             self._after_write(SIA, "batch")
-            batch = Batch()
+            batch = Batch(intents_done=done)
             for (p, op), result in zip(chunk, results, strict=True):
                 p.sia_result = result
                 status = result.get("status", 500)
@@ -493,14 +513,26 @@ class Engine:
             for start in range(0, len(items), self.settings.batch_size):
                 chunk = items[start : start + self.settings.batch_size]
                 if kind == "upsert":
-                    results = sf.upsert([p.action.sf_patch for p in chunk])
+                    bodies = [p.action.sf_patch for p in chunk]
                 elif kind == "update":
-                    results = sf.update([{"Id": p.action.link.sf_id, **p.action.sf_patch} for p in chunk])
+                    bodies = [{"Id": p.action.link.sf_id, **p.action.sf_patch} for p in chunk]
                 else:
-                    results = sf.delete([p.action.link.sf_id for p in chunk])
+                    bodies = [p.action.link.sf_id for p in chunk]
+                # R4.6/F8: stored before it is sent; done in the commit that records the answers.
+                done = self.state.add_intents(
+                    uid,
+                    [intents.for_salesforce(p.action, kind, b) for p, b in zip(chunk, bodies, strict=True)],
+                    at,
+                )
+                if kind == "upsert":
+                    results = sf.upsert(bodies)
+                elif kind == "update":
+                    results = sf.update(bodies)
+                else:
+                    results = sf.delete(bodies)
                 self._after_write(SF, kind)
                 written_at = getattr(sf, "server_time", None)
-                batch = Batch()
+                batch = Batch(intents_done=done)
                 for p, result in zip(chunk, results, strict=True):
                     p.sf_result = result
                     p.sf_written_at = written_at

@@ -23,7 +23,7 @@ class UserReport:
     deletions: list[dict] = field(default_factory=list)
     api_calls: dict = field(default_factory=_sides)
     stopped: str | None = None
-    deferred: str | None = None  # F3/F4: Salesforce work put off to a later pass (API allocation)
+    deferred: str | None = None  # put off to a later pass: F3/F4 API allocation, F8 LEASE_HELD
     alerts: list[dict] = field(default_factory=list)  # F16: mass deletions held for confirmation
 
     @property

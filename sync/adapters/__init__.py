@@ -8,6 +8,7 @@ Port of the Salesforce side (`SalesforceAdapter`, `MemorySalesforce`):
                                                  OR SystemModstamp in [lookback_from, since) (F11)
     server_time                                  Salesforce's clock at its last answer (R4.3)
     by_ids(ids)                                  rows for these ids (queryAll), missing ones left out
+    by_external_ids(sia_ids)                     rows carrying these SIA_Task_Id__c (queryAll; R4.6 restart)
     upsert(records) / update(records) / delete(ids)  sObject Collections results, request order
     find_user_id(username)
 Port of the SIA side (`SiaAdapter`, `MemorySia`):

@@ -122,6 +122,11 @@ class MemorySalesforce:
         self.calls += 1
         return [dict(self.records[i]) for i in ids if i in self.records]
 
+    def by_external_ids(self, sia_ids: list[str]) -> list[dict]:
+        self.calls += 1
+        wanted = set(sia_ids)
+        return [dict(r) for r in self.records.values() if r.get(EXTERNAL_ID_FIELD) in wanted]
+
     def find_user_id(self, username: str) -> str | None:
         self.calls += 1
         return self.users.get(username)

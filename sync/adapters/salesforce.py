@@ -174,6 +174,15 @@ class SalesforceAdapter:
             )
         return rows
 
+    def by_external_ids(self, sia_ids: list[str]) -> list[dict]:
+        """Rows carrying these External IDs (`SIA_Task_Id__c`), soft-deleted ones included - how a
+        restart finds the tasks a dead pass's upserts made (R4.6/F8)."""
+        rows: list[dict] = []
+        for chunk in _chunks(list(sia_ids), IDS_PER_QUERY):
+            soql = f"SELECT {', '.join(SF_READ_FIELDS)} FROM Task WHERE {EXTERNAL_ID_FIELD} IN {{}}"
+            rows += self._query_all(format_soql(soql, chunk))
+        return rows
+
     def _query_all(self, soql: str) -> list[dict]:
         return [row for page in self._query_pages(soql) for row in page]
 

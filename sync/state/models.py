@@ -105,3 +105,46 @@ class DeletionRecord(Base):
     deleted_in: Mapped[str] = mapped_column(String(16))  # sia | salesforce | both
     how_found: Mapped[str] = mapped_column(String(120))
     at: Mapped[str] = mapped_column(String(40))
+
+
+class Intent(Base):
+    """R4.6/F8 write-ahead intent: one write the engine is about to send, stored before it is sent.
+
+    `body` is the exact item sent (an SIA batch operation with its Idempotency-Key, a Salesforce
+    record of an upsert/update, an id to delete); `action` the planned row, so a restart finishes it
+    (links the created object) instead of planning it again. Deleted in the commit that records its
+    answer; rows left behind belong to a pass that died and are resolved first at the user's next pass.
+    """
+
+    __tablename__ = "sync_intents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    side: Mapped[str] = mapped_column(String(16))  # sia | salesforce: where the write goes
+    kind: Mapped[str] = mapped_column(String(16))  # create | upsert | update | delete
+    target: Mapped[str | None] = mapped_column(String(64))  # SIA id, Salesforce id, or External ID
+    body: Mapped[dict] = mapped_column(JSON)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    action: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class Lease(Base):
+    """One worker per user at a time (SQLite; PostgreSQL uses advisory locks): who holds the user."""
+
+    __tablename__ = "sync_leases"
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))  # host:pid
+    acquired_at: Mapped[str] = mapped_column(String(40))
+    expires_at: Mapped[str] = mapped_column(String(40))
+
+
+class LeaseEvent(Base):
+    """The lease journal: acquired / released / skipped / taken_over, in commit order (bounded)."""
+
+    __tablename__ = "sync_lease_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    holder: Mapped[str] = mapped_column(String(128))
+    event: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[str] = mapped_column(String(40))

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, inspect, select, text
+from sqlalchemy import create_engine, delete, event, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
-from mock_core.db import make_engine
 from sync.planner import LinkObs
+from sync.state import migrate
+from sync.state.lease import Leases
 from sync.state.models import (
-    Base,
     ConflictRecord,
     Cursor,
     DeletionRecord,
+    Intent,
     Link,
     Run,
     TaskError,
@@ -32,27 +35,59 @@ class Batch:
     cleared: list[tuple[str, str]] = field(default_factory=list)  # side, task_id
     conflicts: list[dict] = field(default_factory=list)
     deletions: list[dict] = field(default_factory=list)
+    intents_done: list[int] = field(default_factory=list)  # R4.6/F8: answered, finished in this commit
+
+
+def make_state_engine(url: str | None) -> Engine:
+    """The state database's engine: one in-memory SQLite shared by every thread (`None`/`sqlite://`),
+    a SQLite file (WAL, a 30 s busy timeout, every transaction `BEGIN IMMEDIATE` so that two processes
+    serialise their writes instead of failing to upgrade a read lock), or any other SQLAlchemy URL."""
+    if not url or url in ("sqlite://", "sqlite:///:memory:"):
+        return create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
 
 
 class StateStore:
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, holder: str | None = None) -> None:
         self.url = url or "sqlite://"
-        self.engine = make_engine(url)
-        Base.metadata.create_all(self.engine)
-        self._upgrade()
+        self.engine = make_state_engine(url)
+        migrate.upgrade(self.engine)  # the newest schema, under a lock (concurrent starts are safe)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    def _upgrade(self) -> None:
-        """Columns added since a state database was created (create_all only makes missing tables)."""
-        columns = {c["name"] for c in inspect(self.engine).get_columns(Cursor.__tablename__)}
-        if "lookback_rows" not in columns:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    text(f"ALTER TABLE {Cursor.__tablename__} ADD COLUMN lookback_rows INTEGER DEFAULT 0")
-                )
+        self.leases = Leases(self.engine, self.sessions, holder=holder)
 
     def close(self) -> None:
+        self.leases.release_all()
         self.engine.dispose()
+
+    # -- write-ahead intents (R4.6/F8) ---------------------------------------------------------
+    def add_intents(self, user_id: str, intents: list[dict], at: str) -> list[int]:
+        """Store the writes about to be sent, in one commit; their ids, in order."""
+        with self.sessions.begin() as s:
+            rows = [Intent(user_id=user_id, created_at=at, **i) for i in intents]
+            s.add_all(rows)
+            s.flush()
+            return [row.id for row in rows]
+
+    def intents(self, user_id: str) -> list[Intent]:
+        """Writes sent (or about to be) by a pass that never recorded their answer, oldest first."""
+        with self.sessions() as s:
+            return list(s.scalars(select(Intent).where(Intent.user_id == user_id).order_by(Intent.id)))
 
     # -- users and cursors -----------------------------------------------------------------
     def user(self, user_id: str) -> UserState:
@@ -142,6 +177,8 @@ class StateStore:
                 s.add(ConflictRecord(run_id=run_id, user_id=user_id, at=at, **c))
             for d in batch.deletions:
                 s.add(DeletionRecord(run_id=run_id, user_id=user_id, at=at, **d))
+            if batch.intents_done:  # R4.6/F8: done in the same commit as what its answer changed
+                s.execute(delete(Intent).where(Intent.id.in_(batch.intents_done)))
 
     @staticmethod
     def _save_link(s: Session, user_id: str, obs: LinkObs) -> None:
