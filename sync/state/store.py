@@ -50,6 +50,14 @@ class StateStore:
                 conn.execute(
                     text(f"ALTER TABLE {Cursor.__tablename__} ADD COLUMN lookback_rows INTEGER DEFAULT 0")
                 )
+        # Until the Alembic chain lands: the columns of migration 0003_user_outcomes.
+        users = {c["name"] for c in inspect(self.engine).get_columns(UserState.__tablename__)}
+        for name in ("sf_connection", "last_sweep_at", "outcome", "outcome_reason", "outcome_since"):
+            if name not in users:
+                column = UserState.__table__.c[name]
+                with self.engine.begin() as conn:
+                    kind = column.type.compile(dialect=self.engine.dialect)
+                    conn.execute(text(f"ALTER TABLE {UserState.__tablename__} ADD COLUMN {name} {kind}"))
 
     def close(self) -> None:
         self.engine.dispose()
