@@ -299,7 +299,7 @@ class Engine:
         st.start_kind = None
         if not held:  # a held linked-id check runs again next pass
             st.last_pass_at = iso_ms(now)
-            if checked:
+            if checked or not st.last_sweep_at:  # a sweep done, or the first period starts now
                 st.last_sweep_at = iso_ms(now)
         self.state.save_user(st)
 
@@ -396,12 +396,10 @@ class Engine:
 
     def _sweep_due(self, st, now) -> bool:
         """R3.4/R4.2: whether the periodic reconciliation sweep of linked ids is due for this user. A
-        user with no sweep on record starts the period now (no sweep on the first pass after an upgrade)."""
+        user with no sweep on record starts the period at this pass (no sweep on the first pass after
+        an upgrade or a new connection)."""
         period = self.settings.reconcile_every
-        if period is None:
-            return False
-        if not st.last_sweep_at:
-            st.last_sweep_at = iso_ms(now)
+        if period is None or not st.last_sweep_at:
             return False
         return now - parse_stamp(st.last_sweep_at) >= period
 

@@ -137,7 +137,9 @@ def test_R1_1_a_new_connection_retires_the_old_links_and_starts_over(synced):
     assert ann.start == "first" and len(ann.unlinked) == 1
     assert "connection changed" in ann.unlinked[0]["reason"]
     assert sorted(t["name"] for t in h.sia_tasks()) == ["Carol's task", "old user's task"]
-    assert h.state.user(h.user_id).salesforce_user_id == carol["Id"]
+    state = h.state.user(h.user_id)
+    assert state.salesforce_user_id == carol["Id"] and state.sf_connection == "carol@example.com"
+    assert state.last_sweep_at == report.started_at  # the sweep period starts again with the new start
     h.sia_api("POST", "/tasks", json={"name": "for Carol"})
     step(h)
     assert [r["Subject"] for r in h.sf_tasks(carol["Id"])] == ["Carol's task", "for Carol"]
