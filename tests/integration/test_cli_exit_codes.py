@@ -280,3 +280,21 @@ def test_the_daemon_retries_a_failed_pass_with_backoff_then_syncs(servers, tmp_p
             proc.wait(timeout=20)
     assert proc.returncode == 0, errors.read_text()
     assert "Traceback" not in errors.read_text() and "tasksync: stopped" in errors.read_text()
+
+
+def test_a_state_db_from_before_the_outcome_columns_is_upgraded_in_place(servers, tmp_path):
+    """The state DB is long-lived: one made before `sync_users` had the outcome columns keeps working."""
+    h, env = servers
+    db = tmp_path / "state.db"
+    with sqlite3.connect(db) as conn:  # sync_users as it was before 0003_user_outcomes
+        conn.execute(
+            "CREATE TABLE sync_users (user_id VARCHAR(64) PRIMARY KEY, salesforce_user_id VARCHAR(18), "
+            "enabled_at_seen VARCHAR(40), import_floor VARCHAR(40), start_kind VARCHAR(24), "
+            "last_pass_at VARCHAR(40))"
+        )
+    code, _, err = tasksync("run", "--once", env=env)
+    assert code == 0, err
+    with sqlite3.connect(db) as conn:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(sync_users)")}
+    assert {"outcome", "outcome_reason", "outcome_since", "sf_connection", "last_sweep_at"} <= columns
+    assert f"user {h.user_id}: ok since" in tasksync("status", env=env)[1]
