@@ -14,7 +14,8 @@ Exit codes (every command):
   1  the pass failed (SIA unreachable, service token refused, clock unreadable) or a user was
      stopped (e.g. Salesforce INVALID_LOGIN); `report --run N` for a pass that does not exist
   2  usage error (a missing or invalid option)
-  3  state-database problem (missing, corrupt, read-only, foreign, bad URL, driver not installed)
+  3  state-database problem (missing, corrupt, read-only, foreign, bad URL, driver not installed),
+     also when a user's pass stopped on a state-database error (STATE_DB_ERROR)
 """
 
 from __future__ import annotations
@@ -119,7 +120,10 @@ def main() -> None:
 
 
 def exit_code_for(report: PassReport) -> int:
-    """0: every user synced (or deferred by the API budget); 1: the pass failed or a user stopped."""
+    """0: every user synced (or deferred by the API budget); 1: the pass failed or a user stopped;
+    3: a user's pass stopped on the state database."""
+    if any((u.stopped or "").startswith("STATE_DB_ERROR") for u in report.users):
+        return EXIT_STATE_DB
     if report.error or any(u.outcome == "stopped" for u in report.users):
         return EXIT_FAILED
     return EXIT_OK

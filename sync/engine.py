@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from sync import mapping
 from sync.budget import ApiBudget, BudgetDeferred
 from sync.domain import content_hash, iso_ms, parse_stamp, sf_view, sia_view, soql_datetime_ms
@@ -172,7 +174,9 @@ class Engine:
                 ur.deferred = "REQUEST_LIMIT_EXCEEDED: the org's API allocation is spent"
         except Exception as exc:  # a bug or a stray database error: this user's error, the pass goes on
             log.exception("user %s: the pass stopped on an unexpected error", uid)
-            ur.stopped = f"INTERNAL_ERROR: {type(exc).__name__}: {exc}"
+            kind = "STATE_DB_ERROR" if isinstance(exc, SQLAlchemyError) else "INTERNAL_ERROR"
+            first = (str(exc).strip().splitlines() or [""])[0]
+            ur.stopped = f"{kind}: {type(exc).__name__}: {first}"
         finally:
             ur.api_calls = {SIA: self.sia.calls - sia_before, SF: (sf.calls - sf_before) if sf else 0}
         self._record_outcome(uid, ur)

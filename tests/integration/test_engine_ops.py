@@ -144,3 +144,23 @@ def test_R1_1_a_new_connection_retires_the_old_links_and_starts_over(synced):
     step(h)
     assert [r["Subject"] for r in h.sf_tasks(carol["Id"])] == ["Carol's task", "for Carol"]
     assert [r["Subject"] for r in h.sf_tasks()] == ["old user's task"]
+
+
+def test_a_state_database_error_in_a_users_pass_stops_that_user_and_exits_3(synced):
+    """A real database error in the middle of a user's pass (its links table dropped under it): the
+    user is stopped with STATE_DB_ERROR, the pass finishes, and `tasksync run --once` would exit 3."""
+    from sqlalchemy import text
+
+    from sync.cli import EXIT_STATE_DB, exit_code_for
+
+    h = synced
+    h.salesforce().Task.create({"Subject": "to SIA"})
+
+    def drop_links(side, kind):
+        with h.state.engine.begin() as conn:
+            conn.execute(text("DROP TABLE sync_links"))
+
+    h.engine.hooks.after_write = drop_links
+    report = step(h)
+    assert report.users[0].stopped.startswith("STATE_DB_ERROR: OperationalError: (sqlite3.OperationalError)")
+    assert report.finished_at and exit_code_for(report) == EXIT_STATE_DB
