@@ -69,6 +69,23 @@ Feature: Keeping tasks in step after the first sync
       And the sync runs
       Then Sales Insight Actions has no task "Call Ann"
 
+    @R4.2 @R3.4
+    Example: A task deleted and purged from the recycle bin before the next sync still disappears
+      Given Ann has the synced task "Call Ann"
+      When the Salesforce task "Call Ann" is deleted in Salesforce and the recycle bin is emptied
+      And the sync runs
+      And 6 hours later, the sync runs
+      Then Sales Insight Actions has no task "Call Ann"
+      And the sync report says the deletion of "Call Ann" was found by checking the linked tasks
+
+    @R4.2
+    Example: A rep's bulk deletion in Salesforce reaches Sales Insight Actions in the next sync
+      Given Ann has the synced Salesforce tasks "Lead 1" to "Lead 12"
+      When the Salesforce tasks "Lead 1" to "Lead 10" are deleted in Salesforce
+      And the sync runs
+      Then Sales Insight Actions has only the tasks "Lead 11" and "Lead 12"
+      And the sync report holds no deletion back
+
     @R4.2
     Example: Tasks of other Salesforce users are not synced to Ann
       When Bob's Salesforce user has the task "Call Bob's client"

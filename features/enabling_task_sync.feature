@@ -86,3 +86,43 @@ Feature: Turning task sync on and off
       And the sync runs
       Then Ann does not see the task "Bob's pipeline review" in Sales Insight Actions
       And the Salesforce task "Bob's pipeline review" is assigned to Bob's Salesforce user
+
+    @R1.4
+    Example: Ann completing her copy of a task reassigned to Bob leaves Bob's task alone
+      Given Ann has turned on task sync
+      And Ann has the synced task "Call Dana"
+      And the Salesforce task "Call Dana" is reassigned to Bob's Salesforce user in Salesforce
+      When Ann completes the task "Call Dana" in Sales Insight Actions
+      And the sync runs
+      Then the Salesforce task "Call Dana" has the status "Not Started"
+      And the Salesforce task "Call Dana" is assigned to Bob's Salesforce user
+      And the task "Call Dana" is complete in Sales Insight Actions
+      And the sync report says "Call Dana" is no longer synced because it was reassigned
+
+    @R1.4
+    Example: Ann deleting her copy of a task reassigned to Bob leaves Bob's task alone
+      Given Ann has turned on task sync
+      And Ann has the synced task "Call Dana"
+      And the Salesforce task "Call Dana" is reassigned to Bob's Salesforce user in Salesforce
+      When Ann deletes the task "Call Dana" in Sales Insight Actions
+      And the sync runs
+      And the sync runs again
+      Then Salesforce has the task "Call Dana"
+      And the Salesforce task "Call Dana" is assigned to Bob's Salesforce user
+
+  Rule: Connecting a different Salesforce user is a new start for that user
+
+    @R1.1 @R1.4
+    Example: After Ann connects another Salesforce user, only that user's tasks are synced
+      Given Ann connected her Salesforce user, leaving the user id blank
+      And Ann has turned on task sync
+      And Ann has the synced task "Call Ann"
+      And Carol's Salesforce user has the task "Carol's renewal"
+      When Ann disconnects Salesforce and connects Carol's Salesforce user instead, leaving the user id blank
+      And Ann turns on task sync again
+      And Ann creates the task "Email Erin" in Sales Insight Actions
+      And the status of the Salesforce task "Call Ann" is set to "Completed" in Salesforce
+      And the sync runs
+      Then Sales Insight Actions has the task "Carol's renewal"
+      And the Salesforce task "Email Erin" is assigned to Carol's Salesforce user
+      And the task "Call Ann" is still open in Sales Insight Actions

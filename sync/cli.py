@@ -6,26 +6,56 @@ Configuration by flags or environment:
   TASKSYNC_STATE_DB       state database URL (default sqlite:///tasksync-state.db)
   TASKSYNC_SF_URL         send Salesforce logins/calls to this mock server instead of salesforce.com
   TASKSYNC_SF_CA_BUNDLE   CA certificate to trust for that server (its printed CA file)
+  TASKSYNC_ADMIN_TOKEN    X-Admin-Token for --clock-url (test setups only)
+
+Exit codes (every command):
+  0  success: every user with sync on was synced (a user deferred by the API budget counts as
+     success - the governor did its job, the work resumes on a later pass; a warning says so)
+  1  the pass failed (SIA unreachable, service token refused, clock unreadable) or a user was
+     stopped (e.g. Salesforce INVALID_LOGIN); `report --run N` for a pass that does not exist
+  2  usage error (a missing or invalid option)
+  3  state-database problem (missing, corrupt, read-only, foreign, bad URL, driver not installed),
+     also when a user's pass stopped on a state-database error (STATE_DB_ERROR)
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import sys
 import threading
 
 import click
 import requests
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_when_event_set
+from tenacity.wait import wait_exponential
 
 from mock_core import Clock
 from sync.adapters.salesforce import SalesforceAdapter
 from sync.adapters.sia import SiaAdapter
 from sync.engine import Engine
+from sync.errors import SyncError
 from sync.progress import ImportProgress
-from sync.report import render_text
+from sync.remote_clock import RemoteClock
+from sync.report import PassReport, render_text
 from sync.state import StateStore
+from sync.state.models import Run, UserState
+from sync.state.problems import StateDbProblem, describe, open_state
 from sync.state.store import DEFAULT_URL
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STATE_DB = 0, 1, 2, 3
+EXIT_CODES_HELP = (
+    "\b\nExit codes:\n"
+    "  0  every user with sync on was synced (API-budget deferrals: a warning)\n"
+    "  1  the pass failed (SIA unreachable, token refused) or a user was stopped\n"
+    "  2  usage error\n"
+    "  3  state-database problem (missing, corrupt, read-only, foreign, bad URL)"
+)
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+log = logging.getLogger("tasksync")
 
 state_option = click.option(
     "--state-db",
@@ -36,10 +66,27 @@ state_option = click.option(
 )
 
 
+class StateDbError(click.ClickException):
+    """A state-database problem: one line, exit code 3."""
+
+    exit_code = EXIT_STATE_DB
+
+
+class Failed(click.ClickException):
+    exit_code = EXIT_FAILED
+
+
+def _open(url: str, *, must_exist: bool) -> StateStore:
+    try:
+        return open_state(url, must_exist=must_exist)
+    except StateDbProblem as exc:
+        raise StateDbError(str(exc)) from None
+
+
 def build_engine(
     sia_url: str,
     token: str,
-    state_db: str,
+    state_db: str | StateStore,
     sf_url: str | None,
     ca_bundle: str | None,
     clock: Clock | None = None,
@@ -62,17 +109,41 @@ def build_engine(
     return Engine(
         sia=SiaAdapter(sia_url, token),
         salesforce_factory=salesforce_factory,
-        state=StateStore(state_db),
+        state=state_db if isinstance(state_db, StateStore) else StateStore(state_db),
         clock=clock or Clock(),
     )
 
 
-@click.group()
+@click.group(context_settings=CONTEXT, epilog=EXIT_CODES_HELP)
 def main() -> None:
     """The reference reminder-task sync between SIA and Salesforce."""
+    logging.basicConfig(level=logging.INFO, format="tasksync: %(levelname)s %(message)s", stream=sys.stderr)
 
 
-@main.command()
+def exit_code_for(report: PassReport) -> int:
+    """0: every user synced (or deferred by the API budget); 1: the pass failed or a user stopped;
+    3: a user's pass stopped on the state database."""
+    if any((u.stopped or "").startswith("STATE_DB_ERROR") for u in report.users):
+        return EXIT_STATE_DB
+    if report.error or any(u.outcome == "stopped" for u in report.users):
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def summary_lines(report: PassReport) -> list[str]:
+    """What an operator must see on stderr about a pass that did not simply succeed."""
+    lines = []
+    if report.error:
+        lines.append(f"pass #{report.run_id} FAILED: {report.error}")
+    for u in report.users:
+        if u.outcome == "stopped":
+            lines.append(f"user {u.user_id} STOPPED: {u.stopped}")
+        elif u.outcome == "deferred":
+            lines.append(f"warning: user {u.user_id} deferred (resumes on a later pass): {u.deferred}")
+    return lines
+
+
+@main.command(epilog=EXIT_CODES_HELP)
 @click.option("--sia-url", envvar="TASKSYNC_SIA_URL", required=True, help="SIA base URL.")
 @click.option("--service-token", envvar="TASKSYNC_SIA_TOKEN", required=True, help="SIA service token.")
 @state_option
@@ -82,6 +153,13 @@ def main() -> None:
 @click.option("--ca-bundle", envvar="TASKSYNC_SF_CA_BUNDLE", default=None, help="CA file for Salesforce TLS.")
 @click.option("--once", "mode", flag_value="once", default=True, help="One pass for every user (default).")
 @click.option("--interval", type=float, default=None, help="Run as a daemon: a pass every SECONDS.")
+@click.option(
+    "--max-backoff",
+    type=click.FloatRange(min=0, min_open=True),
+    default=300.0,
+    show_default=True,
+    help="Daemon: after failed passes, wait interval x 2^k seconds, at most this many, before retrying.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print each pass report as JSON.")
 @click.option(
     "--allow-mass-delete",
@@ -96,6 +174,27 @@ def main() -> None:
     show_default=True,
     help="Stop calling Salesforce for the rest of a pass at this share of the org's API allocation.",
 )
+@click.option(
+    "--reconcile-every",
+    type=click.FloatRange(min=0),
+    envvar="TASKSYNC_RECONCILE_EVERY",
+    default=6.0,
+    show_default=True,
+    help="Hours between reconciliation sweeps of linked ids (finds Salesforce deletions purged from "
+    "the recycle bin before a pass read them; ceil(links/200) queries a sweep). 0: never.",
+)
+@click.option(
+    "--clock-url",
+    default=None,
+    help="FOR TEST SETUPS ONLY: follow a mock server's clock (GET URL/__admin/clock) instead of the "
+    "wall clock, so time moved through /__admin/clock moves the engine too.",
+)
+@click.option(
+    "--admin-token",
+    envvar="TASKSYNC_ADMIN_TOKEN",
+    default=None,
+    help="X-Admin-Token sent with --clock-url.",
+)
 def run(
     sia_url,
     service_token,
@@ -104,61 +203,197 @@ def run(
     ca_bundle,
     mode,
     interval,
+    max_backoff,
     as_json,
     allow_mass_delete,
     api_budget,
+    reconcile_every,
+    clock_url,
+    admin_token,
 ) -> None:
-    """Run one pass (--once) or keep running (--interval SECONDS); SIGINT/SIGTERM stop cleanly."""
-    engine = build_engine(sia_url, service_token, state_db, salesforce_url, ca_bundle)
+    """Run one pass (--once) or keep running (--interval SECONDS); SIGINT/SIGTERM stop cleanly.
+
+    A daemon keeps going: an unexpected error in one user's pass is that user's error (its
+    traceback goes to the log) and the other users go on; a failed pass (SIA unreachable, service
+    token refused, state database unavailable) is logged in one line and retried with capped
+    exponential backoff.
+    """
+    from datetime import timedelta
+
+    if interval is not None and interval <= 0:
+        raise click.BadParameter("must be positive", param_hint="--interval")
+    store = _open(state_db, must_exist=False)
+    clock = (
+        RemoteClock(clock_url, admin_token, session=_clock_session(clock_url, ca_bundle))
+        if clock_url
+        else None
+    )
+    engine = build_engine(sia_url, service_token, store, salesforce_url, ca_bundle, clock=clock)
     engine.settings.allow_mass_delete = allow_mass_delete
     engine.settings.api_budget_threshold = api_budget
-    stop = threading.Event()
+    engine.settings.reconcile_every = timedelta(hours=reconcile_every) if reconcile_every else None
 
-    progress = None
-    if not as_json and sys.stderr.isatty():  # a bar for large first imports, only for a person watching
-        progress = engine.hooks.progress = ImportProgress(sys.stderr)
-
-    def show(report) -> None:
-        if progress:
-            progress.close()
+from sync.errors import SyncError
+from sync.progress import ImportProgress
+from sync.remote_clock import RemoteClock
+from sync.report import PassReport, render_text
         click.echo(report.to_json() if as_json else report.to_text(), nl=True)
+        for line in summary_lines(report):
+            click.echo(f"tasksync: {line}", err=True)
 
     if interval is None:
-        show(engine.run_pass())
-        return
-    if interval <= 0:
-        raise click.BadParameter("must be positive", param_hint="--interval")
+        try:
+            report = engine.run_pass()
+        except SQLAlchemyError as exc:
+            raise StateDbError(describe(state_db, exc)) from None
+        except SyncError as exc:
+            raise Failed(f"the pass did not run: {exc.message}") from None
+        finally:
+            store.close()
+        show(report)
+        sys.exit(exit_code_for(report))
+    _daemon(engine, interval, max_backoff, state_db, show)
+
+
+def _clock_session(clock_url: str | None, ca_bundle: str | None) -> requests.Session:
+    session = requests.Session()
+    if clock_url and clock_url.startswith("https") and ca_bundle:
+        session.verify = ca_bundle
+    return session
+
+
+class PassFailed(Exception):
+    """A whole pass failed (not one user's): retried with backoff by the daemon."""
+
+
+def _daemon(engine: Engine, interval: float, max_backoff: float, state_db: str, show) -> None:
+    stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     click.echo(f"tasksync: a pass every {interval:g} s; Ctrl-C to stop", err=True)
-    while not stop.is_set():
-        show(engine.run_pass())
+
+    def one_pass() -> None:
+        try:
+            report = engine.run_pass()
+        except SQLAlchemyError as exc:
+            raise PassFailed(describe(state_db, exc)) from exc
+        except SyncError as exc:
+            raise PassFailed(exc.message) from exc
+        except Exception as exc:  # a bug outside any user's pass: logged with its traceback, retried
+            log.exception("the pass stopped on an unexpected error")
+            raise PassFailed(f"INTERNAL_ERROR: {type(exc).__name__}: {exc}") from exc
+        show(report)
         engine.settings.allow_mass_delete = False  # F16: a confirmation covers one pass only
+        if report.error:
+            raise PassFailed(report.error)
+
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0
+        click.echo(
+            f"tasksync: pass failed ({state.attempt_number} in a row): {exc}; retrying in {wait:g} s",
+            err=True,
+        )
+
+    retrying = Retrying(
+        retry=retry_if_exception_type(PassFailed),
+        wait=wait_exponential(multiplier=interval, min=interval, max=max(max_backoff, interval)),
+        stop=stop_when_event_set(stop),
+        sleep=stop.wait,
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    while not stop.is_set():
+        try:
+            retrying(one_pass)
+        except PassFailed:
+            break  # only when stopping in the middle of a backoff
         stop.wait(interval)
     click.echo("tasksync: stopped", err=True)
     engine.state.close()
 
 
-@main.command()
+@main.command(epilog=EXIT_CODES_HELP)
 @state_option
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status(state_db, as_json) -> None:
-    """Users known to the engine, their links, open per-task errors, and what the last pass held back
-    (mass deletions awaiting --allow-mass-delete, work deferred by the API budget)."""
-    store = StateStore(state_db)
-    links = store.all_links()
+    """Each user's last outcome (ok / stopped: reason / deferred: reason) and since when, their
+    links and open per-task errors, and what the last pass held back (mass deletions awaiting
+    --allow-mass-delete, work deferred by the API budget)."""
+    store = _open(state_db, must_exist=True)
+    try:
+        data = _status_data(store)
+    except SQLAlchemyError as exc:
+        raise StateDbError(describe(state_db, exc)) from None
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    last = data["last_run"]
+    if last:
+        click.echo(f"last pass #{last['id']}: {last['started_at']} -> {last['finished_at'] or 'running'}")
+        if last["error"]:
+            click.echo(f"  pass FAILED: {last['error']}")
+    else:
+        click.echo("no pass has run yet")
+    for user_id, entry in sorted(data["users"].items()):
+        outcome = entry["outcome"] or "never synced"
+        if entry["outcome_reason"]:
+            outcome += f": {entry['outcome_reason']}"
+        since = f" since {entry['outcome_since']}" if entry["outcome_since"] else ""
+        click.echo(
+            f"user {user_id}: {outcome}{since}; "
+            f"{entry['live_links']} linked task(s), {entry['errors']} open error(s)"
+        )
+    for e in data["errors"]:
+        click.echo(
+            f"  error {e['code']} on {e['side']} task {e['task_id']} (x{e['attempts']}): {e['message']}"
+        )
+    for held in data["held"]:
+        if held["deferred"]:
+            click.echo(f"user {held['user_id']} DEFERRED: {held['deferred']}")
+        for a in held["alerts"]:
+            click.echo(f"user {held['user_id']} ALERT {a['alert']} ({a['rule']}): {a['message']}")
+
+
+def _status_data(store: StateStore) -> dict:
     users: dict[str, dict] = {}
-    for user_id, link in links:
-        entry = users.setdefault(user_id, {"links": 0, "live_links": 0, "errors": 0})
-        entry["links"] += 1
-        entry["live_links"] += int(link.live)
-    for error in store.task_errors():
-        users.setdefault(error.user_id, {"links": 0, "live_links": 0, "errors": 0})["errors"] += 1
+
+    def entry(user_id: str) -> dict:
+        return users.setdefault(
+            user_id,
+            {
+                "outcome": None,
+                "outcome_reason": None,
+                "outcome_since": None,
+                "links": 0,
+                "live_links": 0,
+                "errors": 0,
+            },
+        )
+
+    with store.sessions() as s:
+        for row in s.scalars(select(UserState)):
+            entry(row.user_id).update(
+                outcome=row.outcome, outcome_reason=row.outcome_reason, outcome_since=row.outcome_since
+            )
+    for user_id, link in store.all_links():
+        entry(user_id)["links"] += 1
+        entry(user_id)["live_links"] += int(link.live)
+    errors = store.task_errors()
+    for error in errors:
+        entry(error.user_id)["errors"] += 1
     runs = store.runs(1)
     last = runs[0] if runs else None
-    data = {
+    return {
         "users": users,
-        "last_run": {"id": last.id, "started_at": last.started_at, "finished_at": last.finished_at}
+        "last_run": {
+            "id": last.id,
+            "started_at": last.started_at,
+            "finished_at": last.finished_at,
+            "error": (last.report or {}).get("error"),
+        }
         if last
         else None,
         # F16/F3: what the last pass held back and is waiting on an operator (or the allocation) for.
@@ -176,38 +411,33 @@ def status(state_db, as_json) -> None:
                 "message": e.message,
                 "attempts": e.attempts,
             }
-            for e in store.task_errors()
+            for e in errors
         ],
     }
-    if as_json:
-        click.echo(json.dumps(data, indent=2))
-        return
-    if last:
-        click.echo(f"last pass #{last.id}: {last.started_at} -> {last.finished_at or 'running'}")
-    else:
-        click.echo("no pass has run yet")
-    for user_id, entry in sorted(users.items()):
-        click.echo(f"user {user_id}: {entry['live_links']} linked task(s), {entry['errors']} open error(s)")
-    for e in data["errors"]:
-        click.echo(
-            f"  error {e['code']} on {e['side']} task {e['task_id']} (x{e['attempts']}): {e['message']}"
-        )
-    for held in data["held"]:
-        if held["deferred"]:
-            click.echo(f"user {held['user_id']} DEFERRED: {held['deferred']}")
-        for a in held["alerts"]:
-            click.echo(f"user {held['user_id']} ALERT {a['alert']} ({a['rule']}): {a['message']}")
 
 
-@main.command()
+@main.command(epilog=EXIT_CODES_HELP)
 @state_option
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--run", "run_id", type=int, default=None, help="A run id (default: the last one).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--run", "run_id", type=click.IntRange(min=1), default=None, help="A run id (default: the last one)."
+)
 def report(state_db, as_json, run_id) -> None:
     """The report of the last (or a given) pass."""
-    store = StateStore(state_db)
-    runs = [r for r in store.runs(1000) if run_id is None or r.id == run_id]
-    if not runs or not runs[0].report:
-        raise click.ClickException("no finished pass to report")
-    data = runs[0].report
+    store = _open(state_db, must_exist=True)
+    try:
+        with store.sessions() as s:
+            last = s.scalar(select(Run).order_by(Run.id.desc()).limit(1))
+            chosen = last if run_id is None else s.get(Run, run_id)
+    except SQLAlchemyError as exc:
+        raise StateDbError(describe(state_db, exc)) from None
+    finally:
+        store.close()
+    if last is None:
+        raise Failed("no pass has run with this state database yet")
+    if chosen is None:
+        raise Failed(f"there is no pass #{run_id} in this state database (the last is #{last.id})")
+    if not chosen.report:
+        raise Failed(f"pass #{chosen.id} has not finished (started {chosen.started_at})")
+    data = chosen.report
     click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else render_text(data))

@@ -10,20 +10,24 @@ in once. Nothing here reads the wall clock: the injected `clock` stamps runs and
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from sync import intents, mapping
 from sync.budget import ApiBudget, BudgetDeferred
 from sync.domain import content_hash, iso_ms, parse_stamp, sf_view, sia_view, soql_datetime_ms
-from sync.errors import DONE, ConfigError, LimitExceeded, SyncError, outcome_for
+from sync.errors import DONE, ConfigError, LimitExceeded, SyncError, TransientError, outcome_for
 from sync.planner import Action, Context, LinkObs, plan
 from sync.report import PassReport, UserReport
 from sync.state.store import Batch, StateStore
 
 SIA, SF = "sia", "salesforce"
+log = logging.getLogger("tasksync")
 
 
 @dataclass
@@ -31,6 +35,10 @@ class EngineSettings:
     lookback: timedelta = timedelta(seconds=10)  # re-read window behind each cursor (late commits)
     import_window: timedelta = timedelta(hours=24)  # R3.3
     gap_check_after: timedelta = timedelta(days=14)  # R3.4: older gaps than this re-check linked ids
+    # R3.4/R4.2: in continuous sync, re-check every linked Salesforce id at this period (a bounded
+    # reconciliation sweep: ceil(links/200) queries), so a deletion purged from the recycle bin before
+    # a pass read it still reaches SIA within one period. None: never (only on gaps and re-enabling).
+    reconcile_every: timedelta | None = timedelta(hours=6)
     batch_size: int = 200
     # F16 mass-delete guard: hold a pass's deletions into one side when they reach `mass_delete_min`
     # tasks AND more than `mass_delete_share` of the user's linked tasks; `allow_mass_delete` is the
@@ -108,8 +116,12 @@ class Engine:
         try:
             users = self.sia.sync_users()  # R1.1/R1.3: only users with sync on
             template = self.sia.subject_template()
-        except SyncError as exc:
-            report.error = f"{exc.code or type(exc).__name__}: {exc.message}"
+        except SyncError as exc:  # the pass failed: SIA unreachable, service token refused, ...
+            report.error = pass_error(exc, getattr(self.sia, "base_url", None))
+            users, template = [], None
+        except Exception as exc:  # an answer the engine cannot read: the pass failed, the caller goes on
+            log.exception("pass #%s: reading SIA's sync users failed", run_id)
+            report.error = f"INTERNAL_ERROR: {type(exc).__name__}: {exc}"
             users, template = [], None
         for user in users:
             report.users.append(self.sync_user_leased(user, template, run_id))
@@ -176,18 +188,39 @@ class Engine:
             ur.stopped = f"{exc.code or type(exc).__name__}: {exc.message}"
             if isinstance(exc, LimitExceeded):  # F3: checkpoint kept, resumed once the allocation resets
                 ur.deferred = "REQUEST_LIMIT_EXCEEDED: the org's API allocation is spent"
+        except Exception as exc:  # a bug or a stray database error: this user's error, the pass goes on
+            log.exception("user %s: the pass stopped on an unexpected error", uid)
+            kind = "STATE_DB_ERROR" if isinstance(exc, SQLAlchemyError) else "INTERNAL_ERROR"
+            first = (str(exc).strip().splitlines() or [""])[0]
+            ur.stopped = f"{kind}: {type(exc).__name__}: {first}"
         finally:
             ur.api_calls = {SIA: self.sia.calls - sia_before, SF: (sf.calls - sf_before) if sf else 0}
+        self._record_outcome(uid, ur)
         return ur
+
+    def _record_outcome(self, uid: str, ur: UserReport) -> None:
+        """What `tasksync status` shows: the user's last outcome, why, and since when (engine clock)."""
+        outcome, reason = ur.outcome, ur.deferred or ur.stopped
+        try:
+            st = self.state.user(uid)
+            code = (reason or "").split(":")[0]
+            if st.outcome != outcome or (st.outcome_reason or "").split(":")[0] != code:
+                st.outcome_since = iso_ms(self.clock.now())
+            st.outcome, st.outcome_reason = outcome, reason
+            self.state.save_user(st)
+        except Exception:  # the state database failed too: the report still says it; nothing more to do
+            log.exception("user %s: could not record the outcome %s", uid, outcome)
 
     def _pass_for_user(self, user: dict, sf, template: str | None, run_id, ur: UserReport) -> None:
         uid = user["user_id"]
         now = self.clock.now()
         st = self.state.user(uid)
+        renewed = self._check_connection(uid, user["salesforce"], st, ur, run_id)
         enabled_at = (user.get("task_sync") or {}).get("last_enabled_at")
         if enabled_at and st.enabled_at_seen != enabled_at:
-            # A new enabling: first ever (R3.1) or "previously enabled" (R1.3, R3.4).
-            earlier = self.state.has_links(uid) or self.state.cursor(uid, SF)[0] is not None
+            # A new enabling: first ever (R3.1) or "previously enabled" (R1.3, R3.4). After a change
+            # of Salesforce connection it is a first start again (R1.1/R1.4).
+            earlier = not renewed and (self.state.has_links(uid) or self.state.cursor(uid, SF)[0] is not None)
             st.start_kind = "previously_enabled" if earlier else "first"
             st.enabled_at_seen = enabled_at
             floor = parse_stamp(enabled_at) - self.settings.import_window
@@ -203,6 +236,7 @@ class Engine:
             owner = sf.find_user_id(user["salesforce"]["username"])
             if not owner:
                 raise ConfigError("the Salesforce user of this connection was not found", code="NO_SF_USER")
+        if st.salesforce_user_id != owner:
             st.salesforce_user_id = owner
             self.state.save_user(st)
 
@@ -219,7 +253,7 @@ class Engine:
             self._import_by_page(uid, sf, owner, sf_cursor, sia_cursor, ctx, ur, run_id)
             st = self.state.user(uid)
             st.start_kind = None
-            st.last_pass_at = iso_ms(now)
+            st.last_pass_at = st.last_sweep_at = iso_ms(now)
             self.state.save_user(st)
             return
         sf_rows = sf.changes(owner, *self._sf_read_bounds(sf_cursor, getattr(sf, "page_size", 2000)))
@@ -241,16 +275,27 @@ class Engine:
         purged: dict[str, str] = {}
         last_pass = parse_stamp(st.last_pass_at) if st.last_pass_at else None
         long_gap = last_pass is not None and now - last_pass > self.settings.gap_check_after
-        if st.start_kind == "previously_enabled" or long_gap:
+        sweep = self._sweep_due(st, now)
+        checked = st.start_kind == "previously_enabled" or long_gap or sweep
+        if checked:
             # R3.4: deletions older than the recycle bin are not reported any more - check the linked ids.
+            # R4.2: in continuous sync the same check runs as a periodic reconciliation sweep, so a
+            # deletion purged (emptied recycle bin, hard delete) before any pass read it arrives too.
+            why = "" if st.start_kind == "previously_enabled" or long_gap else " (reconciliation sweep)"
             ids = [link.sf_id for link in links if link.live and link.sf_id not in sf_changes]
             found = {r["Id"]: r for r in sf.by_ids(ids)} if ids else {}
             sf_changes.update(found)
             purged = {
-                i: "linked-id check: gone from Salesforce (purged from the recycle bin)"
+                i: f"linked-id check{why}: gone from Salesforce (purged from the recycle bin)"
                 for i in ids
                 if i not in found
             }
+        # R1.4: a row another Salesforce user owns now (read by id: retries, the linked-id check) is
+        # never synced; a live link to it is retired - the task was reassigned.
+        foreign = {i for i, r in sf_changes.items() if r.get("OwnerId") and r["OwnerId"] != owner}
+        for i in foreign:
+            del sf_changes[i]
+        self._unlink(uid, [link for link in links if link.live and link.sf_id in foreign], ur, run_id)
 
         # -- plan and apply --------------------------------------------------------------------------
         ctx = Context(
@@ -261,26 +306,128 @@ class Engine:
             render=self.render,
         )
         actions = plan(links, sia_changes, sf_changes, ctx, purged)
-        held = self._mass_delete_guard(links, actions, st.start_kind, ur)
+        actions = self._check_owner(uid, sf, owner, actions, ur, run_id)
+        held = self._mass_delete_guard(links, actions, st.start_kind, ur, purged)
         if held:
-            actions = [a for a in actions if a.row not in held]
+            actions = [a for a in actions if id(a) not in held]
         self._apply(uid, sf, actions, ur, run_id)
 
         # -- commit the bookmarks: the highest (stamp, id) actually read, never beyond what was seen --
-        # F16: a side whose deletions were held keeps its bookmark, so the next pass reads them again.
-        if "delete_sia" not in held:  # deletions into SIA come from the Salesforce read
-            bookmark = _Bookmark(sf_cursor, self.settings.lookback)
-            bookmark.feed([(r["SystemModstamp"], r["Id"]) for r in sf_rows])
-            self.state.set_cursor(uid, SF, *bookmark.result())
-        if "delete_sf" not in held:  # deletions into Salesforce come from SIA tombstones
-            bookmark = _Bookmark(sia_cursor, self.settings.lookback)
-            bookmark.feed([(t["updated_at"], t["id"]) for t in sia_rows])
-            self.state.set_cursor(uid, SIA, *bookmark.result())
+        # F16 only holds deletions found by the linked-id check (by absence), never ones a read
+        # reported, so both bookmarks always move; a held check runs again next pass (below).
+        bookmark = _Bookmark(sf_cursor, self.settings.lookback)
+        bookmark.feed([(r["SystemModstamp"], r["Id"]) for r in sf_rows])
+        self.state.set_cursor(uid, SF, *bookmark.result())
+        bookmark = _Bookmark(sia_cursor, self.settings.lookback)
+        bookmark.feed([(t["updated_at"], t["id"]) for t in sia_rows])
+        self.state.set_cursor(uid, SIA, *bookmark.result())
         st = self.state.user(uid)
         st.start_kind = None
-        if not (purged and "delete_sia" in held):  # a held linked-id check runs again next pass
+        if not held:  # a held linked-id check runs again next pass
             st.last_pass_at = iso_ms(now)
+            if checked or not st.last_sweep_at:  # a sweep done, or the first period starts now
+                st.last_sweep_at = iso_ms(now)
         self.state.save_user(st)
+
+    # -- R1.1/R1.4: one Salesforce user per SIA user, and only their tasks --------------------------
+    def _check_connection(self, uid: str, conn: dict, st, ur: UserReport, run_id) -> bool:
+        """A different Salesforce connection than the state was built with is a new start (R1.1/R1.4).
+
+        The identity is the Salesforce username (unique across all of Salesforce), plus the user id
+        when the connection names one that differs from the owner the state holds. On a change the
+        user's live links are retired (their SIA tasks stay, unsynced), both bookmarks and the
+        per-task errors are dropped, the owner is looked up again, and the start is a first one -
+        nothing of the old Salesforce user flows any more. A state without an identity (made before
+        it was stored) adopts the current connection. Returns whether the state was renewed.
+        """
+        identity = (conn.get("username") or "").strip().lower()
+        given = conn.get("salesforce_user_id")
+        changed = st.sf_connection is not None and st.sf_connection != identity
+        changed |= bool(given and st.salesforce_user_id and given != st.salesforce_user_id)
+        if not changed:
+            if st.sf_connection != identity:
+                st.sf_connection = identity
+                self.state.save_user(st)
+            return False
+        log.info(
+            "user %s: the Salesforce connection changed (%s -> %s): a new start",
+            uid,
+            st.sf_connection,
+            identity,
+        )
+        self._unlink(
+            uid,
+            [link for link in self.state.links(uid) if link.live],
+            ur,
+            run_id,
+            reason="the Salesforce connection changed (R1.1/R1.4): a new start",
+        )
+        batch = Batch(cleared=[(e.side, e.task_id) for e in self.state.task_errors(uid)])
+        self.state.commit(uid, batch, iso_ms(self.clock.now()), run_id)
+        for side in (SF, SIA):
+            self.state.set_cursor(uid, side, None, None)
+        st.sf_connection = identity
+        st.salesforce_user_id = None
+        st.enabled_at_seen = st.import_floor = st.start_kind = None
+        st.last_pass_at = st.last_sweep_at = None
+        self.state.save_user(st)
+        return True
+
+    def _unlink(
+        self, uid: str, links: list[LinkObs], ur: UserReport, run_id, reason: str | None = None
+    ) -> None:
+        """Retire links without touching either task: the SIA task stays with its user, unsynced.
+
+        A retired link is a tombstone to the planner, so later edits or deletions of that SIA task
+        write nothing to Salesforce (R1.4), and the Salesforce task is never imported back for it.
+        """
+        if not links:
+            return
+        for link in links:
+            link.live = False
+            ur.unlinked.append(
+                {
+                    "sia_id": link.sia_id,
+                    "sf_id": link.sf_id,
+                    "reason": reason or "reassigned in Salesforce to another user (R1.4): no longer synced",
+                }
+            )
+        self.state.commit(uid, Batch(links=list(links)), iso_ms(self.clock.now()), run_id)
+
+    def _check_owner(self, uid: str, sf, owner: str, actions: list[Action], ur: UserReport, run_id) -> list:
+        """R1.4: Salesforce updates and deletions go by Id, which carries no owner; before sending any
+        to a task this pass did not read (the read is filtered by owner), read those ids once more
+        (one query per 200, only in passes that have such writes) and drop the writes - retiring the
+        link - for tasks that another Salesforce user owns now."""
+        unread = [
+            a
+            for a in actions
+            if a.link is not None
+            and a.sf_record is None
+            and (a.row == "delete_sf" or (a.row in ("push", "merge", "pull") and a.sf_patch))
+        ]
+        if not unread:
+            return actions
+        current = {r["Id"]: r for r in sf.by_ids([a.link.sf_id for a in unread])}
+        moved = [
+            a
+            for a in unread
+            if a.link.sf_id in current and current[a.link.sf_id].get("OwnerId") not in (None, owner)
+        ]
+        if not moved:
+            return actions
+        self._unlink(uid, [a.link for a in moved], ur, run_id)
+        dropped = {id(a) for a in moved}
+        return [a for a in actions if id(a) not in dropped]
+
+    def _sweep_due(self, st, now) -> bool:
+        """R3.4/R4.2: whether the periodic reconciliation sweep of linked ids is due for this user. A
+        user with no sweep on record starts the period at this pass (no sweep on the first pass after
+        an upgrade or a new connection)."""
+        period = self.settings.reconcile_every
+        if period is None or not st.last_sweep_at:
+            return False
+        return now - parse_stamp(st.last_sweep_at) >= period
 
     def _import_by_page(self, uid, sf, owner, sf_cursor, sia_cursor, ctx: Context, ur, run_id) -> None:
         """The pass of a user with no links yet, one Salesforce page (<= 2000 rows) at a time.
@@ -332,30 +479,35 @@ class Engine:
         sia_bookmark.feed([(t["updated_at"], t["id"]) for t in sia_rows])
         self.state.set_cursor(uid, SIA, *sia_bookmark.result())
 
-    def _mass_delete_guard(self, links: list[LinkObs], actions: list[Action], start: str | None, ur) -> set:
-        """F16 (vdirsyncer StorageEmpty): the rows whose deletions are held back in this pass.
+    def _mass_delete_guard(
+        self, links: list[LinkObs], actions: list[Action], start: str | None, ur, purged: dict[str, str]
+    ) -> set[int]:
+        """F16 (vdirsyncer StorageEmpty): the actions (by `id()`) whose deletions are held in this pass.
 
-        Deletions into one side are held when they reach `mass_delete_min` tasks and more than
-        `mass_delete_share` of the user's linked tasks (all of them: that side "looks empty"). An
-        alert goes into the report; the bookmark of the side they came from stays, so a later pass
-        sees them again and proceeds once the operator confirms (`allow_mass_delete`) or the
-        condition is gone. R3.4: on a previously-enabled start, Salesforce deletions reach SIA
-        unguarded - that is documented behaviour (a failed read never plans deletions: it stops
-        the user before planning).
+        Only deletions *inferred from absence* are guarded: a linked id the linked-id check (R3.4) or
+        the reconciliation sweep did not find. An empty answer there can mean a wrong scope, a
+        permission change or an outage. Deletions a system states explicitly - Salesforce rows with
+        `IsDeleted`, SIA tombstones - always propagate, as documented (R4.1, R4.2, R4.4).
+        Inferred deletions are held when they reach `mass_delete_min` tasks and more than
+        `mass_delete_share` of the user's linked tasks (all of them: Salesforce "looks empty"). An
+        alert goes into the report; the check runs again next pass and proceeds once the operator
+        confirms (`allow_mass_delete`) or the condition is gone. R3.4: on a previously-enabled start
+        they are not held either - that is documented behaviour (a failed read never plans
+        deletions: it stops the user before planning).
         """
         s = self.settings
-        if not s.mass_delete_guard or s.allow_mass_delete:
+        if not s.mass_delete_guard or s.allow_mass_delete or not purged:
             return set()
         linked = sum(1 for link in links if link.live)
-        held: set[str] = set()
-        for row, into in (("delete_sia", SIA), ("delete_sf", SF)):
-            if row == "delete_sia" and start == "previously_enabled":
+        held: set[int] = set()
+        for row, into in (("delete_sia", SIA),):
+            if start == "previously_enabled":
                 continue  # R3.4
-            doomed = [a for a in actions if a.row == row]
+            doomed = [a for a in actions if a.row == row and a.link is not None and a.link.sf_id in purged]
             n = len(doomed)
             if n < s.mass_delete_min or n <= s.mass_delete_share * linked:
                 continue
-            held.add(row)
+            held |= {id(a) for a in doomed}
             source = "Salesforce" if into == SIA else "SIA"
             kind = "side_empty" if n >= linked else "share"
             detail = (
@@ -377,8 +529,9 @@ class Engine:
                     "linked": linked,
                     "how_found": found,
                     "message": (
-                        f"{n} of {linked} linked tasks would be deleted in {into} ({detail}); held - "
-                        "confirm with --allow-mass-delete, or they go ahead once the condition is gone"
+                        f"{n} of {linked} linked tasks are gone from {source} without a deletion it "
+                        f"reported, and would be deleted in {into} ({detail}); held - confirm with "
+                        "--allow-mass-delete, or they go ahead once the condition is gone"
                     ),
                 }
             )
@@ -667,6 +820,24 @@ class Engine:
             }
             batch.deletions.append(record)
             ur.deletions.append(record)
+
+
+def pass_error(exc: SyncError, sia_url: str | None = None) -> str:
+    """One clear line for a pass that failed before any user was synced (SIA unreachable, token refused)."""
+    where = f" at {sia_url}" if sia_url else ""
+    if exc.status == 401 or exc.code == "unauthorized":
+        return (
+            f"SIA_UNAUTHORIZED: SIA{where} refused the service token (401); "
+            "check --service-token / TASKSYNC_SIA_TOKEN"
+        )
+    if isinstance(exc, TransientError) and exc.status is None:
+        text = exc.message
+        for known in ("Connection refused", "Read timed out", "Name or service not known", "timed out"):
+            if known in text:
+                text = known.lower()
+                break
+        return f"SIA_UNREACHABLE: cannot reach SIA{where}: {text[:200]}"
+    return f"{exc.code or type(exc).__name__}: {exc.message}"[:300]
 
 
 def _needs_write(action: Action) -> bool:

@@ -25,6 +25,14 @@ class UserReport:
     stopped: str | None = None
     deferred: str | None = None  # put off to a later pass: F3/F4 API allocation, F8 LEASE_HELD
     alerts: list[dict] = field(default_factory=list)  # F16: mass deletions held for confirmation
+    unlinked: list[dict] = field(default_factory=list)  # R1.4/R1.1: links retired, tasks untouched
+
+    @property
+    def outcome(self) -> str:
+        """ok | stopped | deferred (F3/F4: put off by the API budget, resumed on a later pass)."""
+        if self.deferred:
+            return "deferred"
+        return "stopped" if self.stopped else "ok"
 
     @property
     def writes(self) -> int:
@@ -45,6 +53,8 @@ class UserReport:
             "stopped": self.stopped,
             "deferred": self.deferred,
             "alerts": self.alerts,
+            "unlinked": self.unlinked,
+            "outcome": self.outcome,
         }
 
 
@@ -139,4 +149,6 @@ def render_text(data: dict) -> str:
             lines.append(f"    ALERT {a['alert']} ({a['rule']}): {a['message']}")
         for e in u["errors"]:
             lines.append(f"    error {e['code']}: {e['message']} {e['task']}")
+        for x in u.get("unlinked", []):
+            lines.append(f"    unlinked {x['sia_id']}/{x['sf_id']}: {x['reason']}")
     return "\n".join(lines)

@@ -26,6 +26,7 @@ pytest_plugins = [
     "steps.clock",
     "steps.command_center",
     "steps.enabling",
+    "steps.ownership",
     "steps.subject",
     "steps.sync_runs",
     "steps.tasks_salesforce",

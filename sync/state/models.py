@@ -20,6 +20,16 @@ class UserState(Base):
     import_floor: Mapped[str | None] = mapped_column(String(40))  # R3.3: 24 h before enabling
     start_kind: Mapped[str | None] = mapped_column(String(24))  # first | previously_enabled (pending)
     last_pass_at: Mapped[str | None] = mapped_column(String(40))  # engine clock
+    # R1.1/R1.4: the Salesforce connection this state belongs to ("instance|username|given user id");
+    # a different one is a new start for the user (links retired, cursors reset, owner looked up again).
+    sf_connection: Mapped[str | None] = mapped_column(String(600))
+    # R3.4/R4.2: when the periodic reconciliation sweep of linked ids last ran (engine clock).
+    last_sweep_at: Mapped[str | None] = mapped_column(String(40))
+    # `tasksync status`: the user's last outcome - ok | stopped | deferred - why, and since when
+    # (engine clock; `since` moves only when the outcome or its reason changes).
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_reason: Mapped[str | None] = mapped_column(Text)
+    outcome_since: Mapped[str | None] = mapped_column(String(40))
 
 
 class Link(Base):

@@ -57,7 +57,7 @@ FAULTS = [
 ]
 
 
-class Crash(Exception):
+class Crash(BaseException):  # a kill -9: nothing in the engine may catch it
     """kill -9 between a write call and its state commit."""
 
 

@@ -46,13 +46,36 @@ def linked(h):
 # -- F16: the mass-delete guard ------------------------------------------------------------------------
 
 
-def test_F16_mass_deletion_in_salesforce_is_held_with_an_alert_until_confirmed(h, linked):
-    sf_delete(h, linked[:12])  # 12 of 20 linked tasks: >= 10 and > 50 %
-    for _ in range(2):  # held every pass while the condition lasts
-        report = step(h)
+def test_F16_explicit_mass_deletion_in_salesforce_propagates_at_once(h, linked):
+    """R4.2/R4.4: rows Salesforce reports deleted (IsDeleted) are never held, however many."""
+    sf_delete(h, linked[:12])  # 12 of 20 linked tasks: >= 10 and > 50 % - the old guard held these
+    report = step(h)
+    assert report.users[0].alerts == [] and report.users[0].deleted == {"sia": 12, "salesforce": 0}
+    assert sorted(t["name"] for t in h.sia_tasks()) == [f"task {i:02d}" for i in range(12, 20)]
+    assert {d.how_found for d in h.state.deletions()} == {"Salesforce recycle bin (IsDeleted)"}
+    assert step(h).users[0].writes == 0
+
+
+def test_F16_explicit_mass_deletion_in_sia_propagates_at_once(h, linked):
+    """R4.1/R4.4: SIA tombstones are explicit deletions - all 20 reach Salesforce in the next pass."""
+    sia_delete(h, [t["id"] for t in h.sia_tasks()])
+    report = step(h)
+    assert report.users[0].alerts == [] and report.users[0].deleted == {"sia": 0, "salesforce": 20}
+    assert h.sf_tasks() == []
+
+
+def test_F16_deletions_found_by_the_sweep_are_held_with_an_alert_until_confirmed(h, linked):
+    """Only deletions inferred from absence are guarded: 12 linked ids gone (purged before any pass
+    read them), found by the periodic reconciliation sweep, are held until an operator confirms."""
+    sf_delete(h, linked[:12])
+    h.org.purge_recycle_bin()  # hard-deleted before the next pass: no IsDeleted row to read
+    assert step(h).users[0].deleted == {"sia": 0, "salesforce": 0}  # the change read sees nothing
+    for _ in range(2):  # sweep due: held every pass while the condition lasts
+        report = step(h, hours=7)
         [alert] = report.users[0].alerts
         assert alert["alert"] == "mass_delete" and alert["kind"] == "share"
         assert (alert["into"], alert["would_delete"], alert["linked"]) == ("sia", 12, 20)
+        assert "without a deletion it reported" in alert["message"]
         assert report.users[0].deleted == {"sia": 0, "salesforce": 0}
         assert len(h.sia_tasks()) == 20 and h.state.deletions() == []
         assert "ALERT mass_delete (F16)" in report.to_text()
@@ -61,33 +84,10 @@ def test_F16_mass_deletion_in_salesforce_is_held_with_an_alert_until_confirmed(h
     h.engine.settings.allow_mass_delete = False
     assert report.users[0].alerts == [] and report.users[0].deleted == {"sia": 12, "salesforce": 0}
     assert sorted(t["name"] for t in h.sia_tasks()) == [f"task {i:02d}" for i in range(12, 20)]
-    assert len(h.state.deletions()) == 12
-    assert step(h).users[0].writes == 0 and step(h).users[0].alerts == []
-
-
-def test_F16_held_deletions_go_away_when_the_condition_disappears(h, linked):
-    sf_delete(h, linked[:15])
-    assert step(h).users[0].alerts
-    h.org.restore(linked[:15])  # the outage / mistaken bulk delete is undone in Salesforce
-    report = step(h)
-    assert report.users[0].alerts == [] and report.users[0].writes == 0
-    assert len(h.sia_tasks()) == 20 and h.state.deletions() == []
-    # ...and a normal deletion afterwards goes through at once
-    sf_delete(h, linked[:2])
-    assert step(h).users[0].deleted == {"sia": 2, "salesforce": 0}
-
-
-def test_F16_mass_deletion_in_sia_is_held_and_the_salesforce_tasks_stay(h, linked):
-    sia_ids = [t["id"] for t in h.sia_tasks()]
-    sia_delete(h, sia_ids)  # every linked task: SIA "looks empty"
-    report = step(h)
-    [alert] = report.users[0].alerts
-    assert (alert["kind"], alert["into"], alert["would_delete"]) == ("side_empty", "salesforce", 20)
-    assert "SIA looks empty" in alert["message"]
-    assert len(h.sf_tasks()) == 20
-    h.engine.settings.allow_mass_delete = True
-    assert step(h).users[0].deleted == {"sia": 0, "salesforce": 20}
-    assert h.sf_tasks() == []
+    assert {d.how_found.split(":")[0] for d in h.state.deletions()} == {
+        "linked-id check (reconciliation sweep)"
+    }
+    assert step(h).users[0].writes == 0 and step(h, hours=7).users[0].alerts == []
 
 
 def test_F16_small_or_minority_deletions_are_not_held(h, linked):
@@ -134,7 +134,9 @@ def test_F16_R3_4_previously_enabled_start_deletes_everything_salesforce_deleted
 def test_F16_guard_can_be_switched_off(h, linked):
     h.engine.settings.mass_delete_guard = False
     sf_delete(h, linked)
-    assert step(h).users[0].deleted == {"sia": 20, "salesforce": 0}
+    h.org.purge_recycle_bin()
+    step(h)
+    assert step(h, hours=7).users[0].deleted == {"sia": 20, "salesforce": 0}
 
 
 # -- F3/F4: the API budget governor --------------------------------------------------------------------

@@ -73,7 +73,7 @@ def set_sf_page_size(h, page_size: int, session: requests.Session | None = None)
     h.engine._salesforce.clear()
 
 
-class Crash(Exception):
+class Crash(BaseException):  # a kill -9: nothing in the engine may catch it
     """Stands for kill -9 of the engine at a step boundary (F8)."""
 
 

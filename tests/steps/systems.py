@@ -14,7 +14,7 @@ import requests
 from simple_salesforce import Salesforce
 
 from mock_core.clock import Clock
-from mock_salesforce import DEFAULT_USERNAME
+from mock_salesforce import DEFAULT_PASSWORD, DEFAULT_TOKEN, DEFAULT_USERNAME
 from sandbox.harness import Harness
 
 # Monday 2 March 2026, 09:00 UTC: 04:00 in New York (Ann's time zone), so still 2 March for her.
@@ -96,14 +96,40 @@ class Systems:
         """Undelete from the recycle bin, as a Salesforce user does in the UI."""
         self.h.org.restore(ids)
 
+    def salesforce_empty_recycle_bin(self) -> None:
+        """Empty the recycle bin (or hard-delete), as a Salesforce admin does in the UI."""
+        self.h.org.purge_recycle_bin()
+
+    def reconnect_salesforce(self, key: str, other: str) -> None:
+        """The rep disconnects Salesforce and connects another Salesforce user's login, leaving the
+        Salesforce user id blank, on the SIA settings API (as the settings page allows)."""
+        session, url = self.sia_as(key), f"{self.sia_url}/api/v1/settings/salesforce_connection"
+        answer = session.delete(url)
+        assert answer.status_code == 200, answer.text
+        body = {
+            "instance_url": self.h.sf_url or "https://mock-org.my.salesforce.com",
+            "username": self._users[other]["sf_username"],
+            "password": DEFAULT_PASSWORD,
+            "security_token": DEFAULT_TOKEN,
+        }
+        answer = session.put(url, json=body)
+        assert answer.status_code == 200, answer.text
+
     def salesforce_add_status(self, status: str, closed: bool) -> None:
         """A Salesforce admin adds a task status (Setup -> Task Status picklist)."""
         current = self.h.org.picklists["Status"]
         closed_values = list(current.get("closed", ["Completed"])) + ([status] if closed else [])
         self.h.org.configure_picklist("Status", values=[*current["values"], status], closed=closed_values)
 
-    def salesforce_fault(self, kind: str, *, once: bool, method: str | None = None,
-                         path: str = "/services/data/", status: int | None = None) -> None:
+    def salesforce_fault(
+        self,
+        kind: str,
+        *,
+        once: bool,
+        method: str | None = None,
+        path: str = "/services/data/",
+        status: int | None = None,
+    ) -> None:
         self.h.org.faults.add(kind, method=method, path=path, times=1 if once else None, status=status)
 
     def salesforce_clear_faults(self) -> None:

@@ -257,7 +257,7 @@ def sf_no_type(world: World, name: str) -> None:
     assert world.sf_task(name)["Type"] is None
 
 
-@then(parsers.re(rf"the Salesforce task {NAME} is assigned to (?P<who>Ann|Bob)'s Salesforce user"))
+@then(parsers.re(rf"the Salesforce task {NAME} is assigned to (?P<who>Ann|Bob|Carol)'s Salesforce user"))
 def sf_owner(world: World, name: str, who: str) -> None:
     assert world.sf_task(name)["OwnerId"] == world.sf_user_id(who)
 
