@@ -14,10 +14,7 @@ import ssl
 import tempfile
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import requests
-from requests.adapters import HTTPAdapter
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 
@@ -95,8 +92,9 @@ class ServerThread:
         return f"{scheme}://{host}:{self.port}"
 
     def start(self) -> ServerThread:
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"mock:{self.port}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"mock:{self.port}", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -132,40 +130,6 @@ class ServerThread:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-class _MockServerAdapter(HTTPAdapter):
-    """Sends requests to the mock server, trusting its CA; optionally rewrites the host first
-    (e.g. login.salesforce.com -> the mock).
-
-    The CA is pinned here rather than on `Session.verify`, because requests lets the
-    REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE environment variables override a session's `verify`.
-    """
-
-    def __init__(self, target: str | None, ca_path: str | None) -> None:
-        super().__init__()
-        self.target = urlsplit(target) if target else None
-        self.ca_path = ca_path
-
-    def send(self, request, *args, **kwargs):
-        if self.target is not None:
-            parts = urlsplit(request.url)
-            request.url = urlunsplit((self.target.scheme, self.target.netloc, parts.path, parts.query, ""))
-        if self.ca_path and kwargs.get("verify") is not False:
-            kwargs["verify"] = self.ca_path
-        return super().send(request, *args, **kwargs)
-
-
-def routed_session(server_url: str, ca_path: str | None, hosts: list[str] = ()) -> requests.Session:
-    """A `requests.Session` that trusts the mock's CA and also sends the given hosts' requests to it."""
-    session = requests.Session()
-    base = server_url.rstrip("/")
-    session.mount(f"{base}/", _MockServerAdapter(None, ca_path))
-    if "://localhost:" in base:  # the certificate also covers 127.0.0.1
-        session.mount(base.replace("://localhost:", "://127.0.0.1:") + "/", _MockServerAdapter(None, ca_path))
-    for host in hosts:
-        session.mount(f"https://{host}/", _MockServerAdapter(base, ca_path))
-    return session
 
 
 def quiet_werkzeug() -> None:

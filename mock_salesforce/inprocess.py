@@ -15,12 +15,12 @@ from urllib.parse import urlsplit
 import requests
 from flask import Flask
 
-from mock_core.server import routed_session
 from mock_core.transport import Interceptor
 from mock_salesforce.app import create_app, get_org
-from mock_salesforce.store import DEFAULT_INSTANCE_URL, Org
+from mock_salesforce.store import Org
+from tasksync_common.routing import SALESFORCE_LOGIN_HOSTS, salesforce_server_session
 
-LOGIN_HOSTS = ("login.salesforce.com", "test.salesforce.com")
+LOGIN_HOSTS = SALESFORCE_LOGIN_HOSTS
 
 
 class _MockSalesforce(ContextDecorator):
@@ -72,8 +72,4 @@ def salesforce_session(server, ca_path: str | None = None) -> requests.Session:
         url, ca_path = server.url, ca_path or getattr(server, "ca_path", None)
     else:
         url = str(server)
-    hosts = [*LOGIN_HOSTS, urlsplit(DEFAULT_INSTANCE_URL).netloc]
-    parts = urlsplit(url)
-    if parts.scheme == "http":  # simple-salesforce always says https://; send it to the plain-HTTP server
-        hosts.append(parts.netloc)
-    return routed_session(url, ca_path, hosts)
+    return salesforce_server_session(url, ca_path)

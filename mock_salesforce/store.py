@@ -41,8 +41,9 @@ from mock_salesforce.models import CUSTOM_TEXT_SLOTS, Base, CustomField, Setting
 from mock_salesforce.models import Task as TaskRow
 from mock_salesforce.models import User as UserRow
 from mock_salesforce.wire import attributes, format_value, naive_utc, parse_date, parse_datetime
+from tasksync_common.routing import MOCK_INSTANCE_URL
 
-DEFAULT_INSTANCE_URL = "https://mock-org.my.salesforce.com"
+DEFAULT_INSTANCE_URL = MOCK_INSTANCE_URL
 DEFAULT_USERNAME = "admin@example.com"
 DEFAULT_PASSWORD = "password"
 DEFAULT_TOKEN = "token"

@@ -13,10 +13,10 @@ import requests
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 from simple_salesforce.login import SalesforceLogin
 
-from mock_core.server import routed_session
+from tasksync_common.routing import SALESFORCE_LOGIN_HOSTS, routed_session
 
 SALESFORCE_SUFFIXES = (".salesforce.com", ".force.com")
-LOGIN_HOSTS = ["login.salesforce.com", "test.salesforce.com"]
+LOGIN_HOSTS = list(SALESFORCE_LOGIN_HOSTS)
 
 
 def _session(instance_url: str, ca_bundle: str | None, timeout: float) -> tuple[requests.Session, str]:

@@ -33,7 +33,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_when_event_set
 from tenacity.wait import wait_exponential
 
-from mock_core import Clock
 from sync.adapters.salesforce import SalesforceAdapter
 from sync.adapters.sia import SiaAdapter
 from sync.engine import Engine
@@ -45,6 +44,8 @@ from sync.state import StateStore
 from sync.state.models import Run, UserState
 from sync.state.problems import StateDbProblem, describe, open_state
 from sync.state.store import DEFAULT_URL
+from tasksync_common.clock import Clock
+from tasksync_common.routing import salesforce_server_session
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STATE_DB = 0, 1, 2, 3
 EXIT_CODES_HELP = (
@@ -96,9 +97,7 @@ def build_engine(
     def salesforce_factory(conn: dict) -> SalesforceAdapter:
         session = None
         if sf_url:
-            from mock_salesforce import salesforce_session
-
-            session = salesforce_session(sf_url, ca_bundle)
+            session = salesforce_server_session(sf_url, ca_bundle)
         elif ca_bundle:
             session = requests.Session()
             session.verify = ca_bundle
@@ -233,10 +232,13 @@ def run(
     engine.settings.api_budget_threshold = api_budget
     engine.settings.reconcile_every = timedelta(hours=reconcile_every) if reconcile_every else None
 
-from sync.errors import SyncError
-from sync.progress import ImportProgress
-from sync.remote_clock import RemoteClock
-from sync.report import PassReport, render_text
+    progress = None
+    if not as_json and sys.stderr.isatty():  # a bar for large first imports, only for a person watching
+        progress = engine.hooks.progress = ImportProgress(sys.stderr)
+
+    def show(report: PassReport) -> None:
+        if progress:
+            progress.close()
         click.echo(report.to_json() if as_json else report.to_text(), nl=True)
         for line in summary_lines(report):
             click.echo(f"tasksync: {line}", err=True)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from sync.state.models import Base
-from sync.state.store import StateStore, make_engine
+from sync.state.store import StateStore, make_state_engine
 
 POINT_AT = "point --state-db (or TASKSYNC_STATE_DB) at the engine's state database"
 # Ours: the engine's tables, and Alembic's bookkeeping once the schema is migrated by revision.
@@ -106,7 +106,7 @@ def open_state(url: str, *, must_exist: bool) -> StateStore:
         if not path.parent.exists():
             raise StateDbProblem(f"state database {shown(url)}: the directory {path.parent} does not exist")
     try:
-        probe = make_engine(url)
+        probe = make_state_engine(url)
         try:
             tables = set(inspect(probe).get_table_names())
         finally:

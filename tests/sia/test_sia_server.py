@@ -13,9 +13,10 @@ import requests
 from click.testing import CliRunner
 
 from mock_core.clock import Clock
-from mock_core.server import ServerThread, routed_session
+from mock_core.server import ServerThread
 from mock_sia import ADMIN_TOKEN, ANN_TOKEN, SERVICE_TOKEN, create_app, get_sia, sia_session
 from mock_sia.__main__ import main
+from tasksync_common.routing import routed_session
 
 from .helpers import START, assert_error, client_for
 

@@ -13,9 +13,10 @@ from mock_core import Clock, Journal
 from mock_core.clock import parse_instant
 from mock_core.errors import AdminError
 from mock_core.faults import FaultPlan
-from mock_core.server import ServerThread, routed_session
+from mock_core.server import ServerThread
 from mock_core.service import MockService, install
 from mock_core.transport import Interceptor, make_session
+from tasksync_common.routing import routed_session
 
 T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
