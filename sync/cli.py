@@ -117,6 +117,7 @@ def build_engine(
 def main() -> None:
     """The reference reminder-task sync between SIA and Salesforce."""
     logging.basicConfig(level=logging.INFO, format="tasksync: %(levelname)s %(message)s", stream=sys.stderr)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations on start say nothing unless they fail
 
 
 def exit_code_for(report: PassReport) -> int:

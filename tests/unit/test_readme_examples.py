@@ -28,6 +28,8 @@ COVERED_ELSEWHERE = {
     "`make test` is this suite",
     "make acceptance                 # in-process mocks": "tests/test_features.py runs the features "
     "in both modes",
+    "def log_a_call(subject):": "tests/test_pytest_plugin.py runs the 'Use it in your own tests' example "
+    "as written in a throw-away project with only the installed plugin",
 }
 
 
@@ -140,7 +142,7 @@ def test_the_standalone_walkthrough_runs_and_imports(tmp_path):
     assert returncode == 0, out
     assert re.search(r"created\s+SIA 5, Salesforce 0", out), out  # the pass imported the 5 seeded tasks
     assert "1 user(s) with sync on" in out
-    assert re.search(r"user usr_\d+: 5 linked task\(s\), 0 open error\(s\)", out), out
+    assert re.search(r"user usr_\d+: ok since \S+; 5 linked task\(s\), 0 open error\(s\)", out), out
     assert (scratch / "walkthrough-state.db").exists()
     time.sleep(0.5)
     for port in (sf_port, sia_port):  # `kill %1 %2` stopped both servers
