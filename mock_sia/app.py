@@ -7,6 +7,7 @@ import secrets
 import requests
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
 from mock_core.clock import Clock
 from mock_core.db import make_engine
@@ -18,6 +19,13 @@ from mock_sia.store import DEFAULT_SERVICE_TOKEN
 
 DEFAULT_PAGE_PASSWORD = "sia-password"  # every user's password on the login page of the sandbox
 DEFAULT_BASE_URL = "https://sia.mock"
+
+
+class TaskIdConverter(BaseConverter):
+    """`/tasks/<task_id:task_id>`: only `tsk_` + digits, so `/tasks/batch` is not a task (and its
+    OPTIONS advertises POST only)."""
+
+    regex = r"tsk_[0-9]{1,19}"
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -35,14 +43,19 @@ def create_app(config: dict | None = None) -> Flask:
     )
     clock = config.pop("CLOCK", None) or Clock()
     engine = make_engine(config.pop("DB_URL", None))
-    svc = SiaService(clock, engine, service_token=config.pop("SERVICE_TOKEN", None) or DEFAULT_SERVICE_TOKEN,
-                     seed_defaults=config.pop("SEED_DEFAULTS", True))
+    svc = SiaService(
+        clock,
+        engine,
+        service_token=config.pop("SERVICE_TOKEN", None) or DEFAULT_SERVICE_TOKEN,
+        seed_defaults=config.pop("SEED_DEFAULTS", True),
+    )
     app.config.update(config)
     install(app, svc)
 
     from mock_sia.routes.api import api_blueprint
     from mock_sia.routes.pages import pages_blueprint
 
+    app.url_map.converters["task_id"] = TaskIdConverter
     app.register_blueprint(api_blueprint())
     app.register_blueprint(pages_blueprint())
 
@@ -73,8 +86,9 @@ def get_sia(app: Flask) -> SiaService:
     return service_of(app, SiaService.extension_name)  # type: ignore[return-value]
 
 
-def sia_session(app: Flask, base_url: str = DEFAULT_BASE_URL, token: str | None = None,
-                user_id: str | None = None) -> requests.Session:
+def sia_session(
+    app: Flask, base_url: str = DEFAULT_BASE_URL, token: str | None = None, user_id: str | None = None
+) -> requests.Session:
     """A `requests.Session` whose calls to `base_url` go in-process to `app` (no socket).
 
     With `token`, every request carries `Authorization: Bearer <token>`; with `user_id` (for the

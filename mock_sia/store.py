@@ -10,6 +10,7 @@ import base64
 import binascii
 import contextlib
 import hashlib
+import hmac
 import json
 import random
 import re
@@ -64,15 +65,36 @@ SUBJECT_TEMPLATE_KEY = "subject_template"
 # What a fresh sandbox instance holds (SEED_DEFAULTS): fixed, printed, well-known tokens.
 DEFAULT_SERVICE_TOKEN = "sia-service-token"
 DEFAULT_USERS = (
-    {"name": "Ada Admin", "email": "admin@sia.example", "time_zone": "Europe/Berlin", "role": "admin",
-     "api_token": "sia-admin-token"},
-    {"name": "Ann Jones", "email": "ann@sia.example", "time_zone": "America/New_York", "role": "user",
-     "api_token": "sia-ann-token"},
+    {
+        "name": "Ada Admin",
+        "email": "admin@sia.example",
+        "time_zone": "Europe/Berlin",
+        "role": "admin",
+        "api_token": "sia-admin-token",
+    },
+    {
+        "name": "Ann Jones",
+        "email": "ann@sia.example",
+        "time_zone": "America/New_York",
+        "role": "user",
+        "api_token": "sia-ann-token",
+    },
 )
 
 READ_ONLY_FIELDS = ("id", "user_id", "created_at", "updated_at", "deleted_at")
-WRITABLE_FIELDS = ("type", "name", "status", "priority", "due_date", "details", "sales_campaign_name",
-                   "sales_campaign_day", "sales_campaign_step", "call_outcome", "call_reason")
+WRITABLE_FIELDS = (
+    "type",
+    "name",
+    "status",
+    "priority",
+    "due_date",
+    "details",
+    "sales_campaign_name",
+    "sales_campaign_day",
+    "sales_campaign_step",
+    "call_outcome",
+    "call_reason",
+)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -105,8 +127,9 @@ def parse_date(value: Any, field: str, error: type[SiaError] = ValidationFailed)
 
 def zone(name: Any, field: str = "time_zone") -> ZoneInfo:
     if not isinstance(name, str) or not name:
-        raise ValidationFailed("'time_zone' must be an IANA time zone name such as Europe/Berlin",
-                               field=field)
+        raise ValidationFailed(
+            "'time_zone' must be an IANA time zone name such as Europe/Berlin", field=field
+        )
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -129,8 +152,13 @@ class UserInfo:
         return self.role == "admin"
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "email": self.email, "time_zone": self.time_zone,
-                "role": self.role}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "email": self.email,
+            "time_zone": self.time_zone,
+            "role": self.role,
+        }
 
 
 @dataclass(frozen=True)
@@ -145,15 +173,29 @@ class ListQuery:
     after: tuple[int, int] | None = None  # keyset start: (updated_at, id) strictly greater than this
 
 
+# Cursors carry a MAC so a hand-made or altered one is refused (400), as the API document says.
+_CURSOR_KEY = b"mock-sia/cursor/v1"
+_CURSOR_MAC = 12
+
+
+def _cursor_mac(payload: bytes) -> bytes:
+    return hmac.new(_CURSOR_KEY, payload, hashlib.sha256).digest()[:_CURSOR_MAC]
+
+
 def encode_cursor(updated_ms: int, pk: int) -> str:
-    raw = json.dumps([updated_ms, pk], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    payload = json.dumps([updated_ms, pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(payload + _cursor_mac(payload)).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> tuple[int, int]:
     try:
+        if not cursor.isascii():
+            raise ValueError
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        updated_ms, pk = json.loads(raw)
+        payload, mac = raw[:-_CURSOR_MAC], raw[-_CURSOR_MAC:]
+        if len(raw) <= _CURSOR_MAC or not hmac.compare_digest(mac, _cursor_mac(payload)):
+            raise ValueError
+        updated_ms, pk = json.loads(payload)
         if not (isinstance(updated_ms, int) and isinstance(pk, int)):
             raise ValueError
         if max(abs(updated_ms), abs(pk)) > KEY_MAX:  # a forged cursor: no BIGINT holds it
@@ -175,8 +217,10 @@ def parse_after(value: str) -> tuple[int, int]:
             raise ValueError
         return to_ms(parse_instant(stamp.strip())), pk
     except ValueError as exc:
-        raise BadRequest("'after' must be '<updated_at>,<task id>', e.g. "
-                         "2026-11-28T12:00:00.000Z,tsk_0000000042", field="after") from exc
+        raise BadRequest(
+            "'after' must be '<updated_at>,<task id>', e.g. 2026-11-28T12:00:00.000Z,tsk_0000000042",
+            field="after",
+        ) from exc
 
 
 def body_hash(data: Any) -> str:
@@ -187,14 +231,17 @@ INT_MAX = 2**31 - 1  # an INTEGER column (sales campaign day and step)
 KEY_MAX = 2**63 - 1  # the largest key a BIGINT (and SQLite's rowid) holds; a bigger number is no id
 
 
+_KEY_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: `str.isdigit()` also passes '²' and '١'
+
+
 def parse_task_id(task_id: str) -> int | None:
-    if isinstance(task_id, str) and task_id.startswith("tsk_") and task_id[4:].isdigit():
+    if isinstance(task_id, str) and task_id.startswith("tsk_") and _KEY_DIGITS.fullmatch(task_id[4:]):
         return int(task_id[4:]) if int(task_id[4:]) <= KEY_MAX else None
     return None
 
 
 def parse_user_id(user_id: str) -> int | None:
-    if isinstance(user_id, str) and user_id.startswith("usr_") and user_id[4:].isdigit():
+    if isinstance(user_id, str) and user_id.startswith("usr_") and _KEY_DIGITS.fullmatch(user_id[4:]):
         return int(user_id[4:]) if int(user_id[4:]) <= KEY_MAX else None
     return None
 
@@ -253,8 +300,11 @@ def clean_task_fields(data: Any, *, partial: bool) -> dict:
         if not name or not name.strip():
             raise ValidationFailed("'name' must not be blank", field="name")
         out["name"] = name
-    for key, choices, default in (("type", TASK_TYPES, "custom"), ("status", TASK_STATUSES, "open"),
-                                  ("priority", TASK_PRIORITIES, "normal")):
+    for key, choices, default in (
+        ("type", TASK_TYPES, "custom"),
+        ("status", TASK_STATUSES, "open"),
+        ("priority", TASK_PRIORITIES, "normal"),
+    ):
         if key in data:
             out[key] = _choice(data, key, choices)
         elif not partial:
@@ -306,10 +356,20 @@ def _sync_to_dict(setting: TaskSyncSetting | None) -> dict:
 
 def _connection_to_dict(conn: SalesforceConnection | None, *, secrets_too: bool = False) -> dict:
     if conn is None:
-        return {"connected": False, "instance_url": None, "username": None, "salesforce_user_id": None,
-                "connected_at": None}
-    out = {"connected": True, "instance_url": conn.instance_url, "username": conn.username,
-           "salesforce_user_id": conn.salesforce_user_id, "connected_at": ms_to_iso(conn.connected_ms)}
+        return {
+            "connected": False,
+            "instance_url": None,
+            "username": None,
+            "salesforce_user_id": None,
+            "connected_at": None,
+        }
+    out = {
+        "connected": True,
+        "instance_url": conn.instance_url,
+        "username": conn.username,
+        "salesforce_user_id": conn.salesforce_user_id,
+        "connected_at": ms_to_iso(conn.connected_ms),
+    }
     if secrets_too:
         out["password"] = conn.password
         out["security_token"] = conn.security_token
@@ -344,8 +404,9 @@ class SiaStore:
         with self.tx() as s:
             return s.scalar(select(func.count()).select_from(User)) or 0
 
-    def create_user(self, name: Any, email: Any, time_zone: Any = "UTC", role: Any = "user",
-                    api_token: str | None = None) -> dict:
+    def create_user(
+        self, name: Any, email: Any, time_zone: Any = "UTC", role: Any = "user", api_token: str | None = None
+    ) -> dict:
         if not isinstance(name, str) or not name.strip() or len(name) > 255:
             raise ValidationFailed("'name' is required (1..255 characters)", field="name")
         _no_nul(name, "name")
@@ -390,8 +451,9 @@ class SiaStore:
         for key in data:
             if key not in ("name", "time_zone"):
                 raise ValidationFailed(f"'{key}' cannot be changed here", field=key)
-        if "name" in data and (not isinstance(data["name"], str) or not data["name"].strip()
-                               or len(data["name"]) > 255):
+        if "name" in data and (
+            not isinstance(data["name"], str) or not data["name"].strip() or len(data["name"]) > 255
+        ):
             raise ValidationFailed("'name' must be 1..255 characters", field="name")
         if "name" in data:
             _no_nul(data["name"], "name")
@@ -480,12 +542,16 @@ class SiaStore:
         fields = clean_task_fields(data, partial=False)
         with self.tx() as s:
             if idempotency_key is not None:
-                seen = s.scalar(select(IdempotencyKey).where(IdempotencyKey.user_pk == user.pk,
-                                                             IdempotencyKey.key == idempotency_key))
+                seen = s.scalar(
+                    select(IdempotencyKey).where(
+                        IdempotencyKey.user_pk == user.pk, IdempotencyKey.key == idempotency_key
+                    )
+                )
                 if seen is not None:
                     if seen.body_hash != body_hash(data):
-                        raise Conflict("this Idempotency-Key was used with a different body",
-                                       field="Idempotency-Key")
+                        raise Conflict(
+                            "this Idempotency-Key was used with a different body", field="Idempotency-Key"
+                        )
                     return json.loads(seen.response_json)
             now = self.now_ms()
             task = Task(user_pk=user.pk, created_ms=now, updated_ms=now, **fields)
@@ -493,8 +559,16 @@ class SiaStore:
             s.flush()
             out = task_to_dict(task, user.id)
             if idempotency_key is not None:
-                s.add(IdempotencyKey(user_pk=user.pk, key=idempotency_key, body_hash=body_hash(data),
-                                     task_pk=task.pk, response_json=json.dumps(out), created_ms=now))
+                s.add(
+                    IdempotencyKey(
+                        user_pk=user.pk,
+                        key=idempotency_key,
+                        body_hash=body_hash(data),
+                        task_pk=task.pk,
+                        response_json=json.dumps(out),
+                        created_ms=now,
+                    )
+                )
             return out
 
     def update_task(self, user: UserInfo, task_id: str, data: Any) -> dict:
@@ -557,8 +631,12 @@ class SiaStore:
         tomorrow = today + timedelta(days=1)
         stmt = (
             select(Task)
-            .where(Task.user_pk == user.pk, Task.deleted_ms.is_(None), Task.status == "open",
-                   Task.due_date.in_([today, tomorrow]))
+            .where(
+                Task.user_pk == user.pk,
+                Task.deleted_ms.is_(None),
+                Task.status == "open",
+                Task.due_date.in_([today, tomorrow]),
+            )
             .order_by(Task.due_date, Task.created_ms, Task.pk)
         )
         with self.tx() as s:
@@ -590,8 +668,9 @@ class SiaStore:
             now = self.now_ms()
             if enabled and not setting.enabled:
                 if s.get(SalesforceConnection, user.pk) is None:
-                    raise ValidationFailed("connect Salesforce before switching task sync on",
-                                           field="enabled")
+                    raise ValidationFailed(
+                        "connect Salesforce before switching task sync on", field="enabled"
+                    )
                 setting.enabled = True
                 setting.first_enabled_ms = setting.first_enabled_ms or now
                 setting.last_enabled_ms = now
@@ -615,8 +694,12 @@ class SiaStore:
             if key not in allowed:
                 raise ValidationFailed(f"unknown field '{key}'", field=key)
         url = data.get("instance_url")
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts = urlsplit(url) if isinstance(url, str) else None
+            _ = parts.port if parts is not None else None  # a port beyond 65535 raises ValueError
+        except ValueError:  # https://[::1/ (an unclosed IPv6 bracket), port 99999999
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValidationFailed("'instance_url' must be an http(s) URL", field="instance_url")
         _text(data, "instance_url", 500)  # the column's width, checked before the database does
         username = _text(data, "username", 255, required=True)
@@ -627,10 +710,13 @@ class SiaStore:
             raise ValidationFailed("'password' must not be empty", field="password")
         security_token = _text(data, "security_token", 255) or ""
         sf_user = data.get("salesforce_user_id")
-        if sf_user is not None and (not isinstance(sf_user, str)
-                                    or not re.fullmatch(r"005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?", sf_user)):
-            raise ValidationFailed("'salesforce_user_id' must be a Salesforce user id (005...)",
-                                   field="salesforce_user_id")
+        if sf_user is not None and (
+            not isinstance(sf_user, str)
+            or not re.fullmatch(r"005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?", sf_user)
+        ):
+            raise ValidationFailed(
+                "'salesforce_user_id' must be a Salesforce user id (005...)", field="salesforce_user_id"
+            )
         with self.tx() as s:
             conn = s.get(SalesforceConnection, user.pk)
             if conn is None:
@@ -662,8 +748,12 @@ class SiaStore:
         with self.tx() as s:
             row = s.get(InstanceSetting, SUBJECT_TEMPLATE_KEY)
         custom = row.value if row is not None else None
-        return {"template": custom if custom is not None else DEFAULT_TEMPLATE, "is_default": custom is None,
-                "fields": list(DYNAMIC_FIELDS), "updated_at": ms_to_iso(row.updated_ms) if row else None}
+        return {
+            "template": custom if custom is not None else DEFAULT_TEMPLATE,
+            "is_default": custom is None,
+            "fields": list(DYNAMIC_FIELDS),
+            "updated_at": ms_to_iso(row.updated_ms) if row else None,
+        }
 
     def subject_template_text(self) -> str:
         return self.get_subject_template()["template"]
@@ -702,20 +792,35 @@ class SiaStore:
     # -- service view ---------------------------------------------------------------------------------------
     def sync_users(self) -> list[dict]:
         """Every user with task sync on, with the connection the sync needs (secrets included)."""
-        stmt = (select(User).join(TaskSyncSetting, TaskSyncSetting.user_pk == User.pk)
-                .where(TaskSyncSetting.enabled.is_(True)).order_by(User.pk))
+        stmt = (
+            select(User)
+            .join(TaskSyncSetting, TaskSyncSetting.user_pk == User.pk)
+            .where(TaskSyncSetting.enabled.is_(True))
+            .order_by(User.pk)
+        )
         with self.tx() as s:
             out = []
             for user in s.scalars(stmt):
                 conn = user.salesforce
                 salesforce = None
                 if conn is not None:
-                    salesforce = {"instance_url": conn.instance_url, "username": conn.username,
-                                  "password": conn.password, "security_token": conn.security_token,
-                                  "salesforce_user_id": conn.salesforce_user_id}
-                out.append({"user_id": user.public_id, "email": user.email, "name": user.name,
-                            "time_zone": user.time_zone, "task_sync": _sync_to_dict(user.task_sync),
-                            "salesforce": salesforce})
+                    salesforce = {
+                        "instance_url": conn.instance_url,
+                        "username": conn.username,
+                        "password": conn.password,
+                        "security_token": conn.security_token,
+                        "salesforce_user_id": conn.salesforce_user_id,
+                    }
+                out.append(
+                    {
+                        "user_id": user.public_id,
+                        "email": user.email,
+                        "name": user.name,
+                        "time_zone": user.time_zone,
+                        "task_sync": _sync_to_dict(user.task_sync),
+                        "salesforce": salesforce,
+                    }
+                )
             return out
 
     # -- seeding --------------------------------------------------------------------------------------------
@@ -731,8 +836,12 @@ class SiaStore:
         for _ in range(count):
             kind = rng.choice(TASK_TYPES)
             person = fake.name()
-            name = {"email": f"Email {person}", "call": f"Call {person}", "inmail": f"InMail {person}",
-                    "custom": f"{fake.bs().capitalize()} for {person}"}[kind]
+            name = {
+                "email": f"Email {person}",
+                "call": f"Call {person}",
+                "inmail": f"InMail {person}",
+                "custom": f"{fake.bs().capitalize()} for {person}",
+            }[kind]
             offset = rng.randint(-5, 10)
             data: dict[str, Any] = {
                 "type": kind,
@@ -743,8 +852,11 @@ class SiaStore:
                 "details": fake.paragraph(nb_sentences=2),
             }
             if rng.random() < 0.3:
-                data.update(sales_campaign_name=f"{fake.catch_phrase()} campaign",
-                            sales_campaign_day=rng.randint(1, 20), sales_campaign_step=rng.randint(1, 8))
+                data.update(
+                    sales_campaign_name=f"{fake.catch_phrase()} campaign",
+                    sales_campaign_day=rng.randint(1, 20),
+                    sales_campaign_step=rng.randint(1, 8),
+                )
             if kind == "call" and rng.random() < 0.5:
                 data.update(call_reason=rng.choice(["Follow-up", "Discovery", "Renewal", "Demo"]))
             ids.append(self.create_task(user, data)["id"])
