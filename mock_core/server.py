@@ -6,6 +6,7 @@ certificate and key are given; the CA's PEM is written to a file that clients ca
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import signal
@@ -91,8 +92,9 @@ class ServerThread:
         return f"{scheme}://{host}:{self.port}"
 
     def start(self) -> ServerThread:
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"mock:{self.port}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"mock:{self.port}", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -155,6 +157,36 @@ def routed_session(server_url: str, ca_path: str | None, hosts: list[str] = ()) 
     for host in hosts:
         session.mount(f"https://{host}/", _MockServerAdapter(base, ca_path))
     return session
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def check_exposure(host: str, admin_token: str | None) -> None:
+    """A mock bound beyond loopback hands its control plane to the network: refuse without a token."""
+    if not is_loopback(host) and not admin_token:
+        raise ValueError(
+            f"--host {host} is reachable from other machines; give --admin-token (or MOCK_ADMIN_TOKEN) "
+            "so /__admin is not open to them"
+        )
+
+
+def write_credentials(lines: list[str], path: str | None = None) -> Path:
+    """Write secrets to a file only its owner can read (0600) instead of printing them; returns it."""
+    target = Path(path) if path else Path(tempfile.mkdtemp(prefix="mock-credentials-")) / "credentials.txt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.chmod(target, 0o600)  # an existing file keeps its mode through O_CREAT
+    return target
 
 
 def quiet_werkzeug() -> None:

@@ -401,6 +401,20 @@ class Org(MockService):
     def refresh_token_user(self, token: str) -> str | None:
         return self._refresh_tokens.get(token)
 
+    def revoke(self, token: str) -> bool:
+        """End a session (access token) or a refresh token and the sessions of its user; False when
+        the token is neither (OAuth revoke, SOAP logout)."""
+        with self._lock:
+            if token in self._sessions:
+                del self._sessions[token]
+                return True
+            user_id = self._refresh_tokens.pop(token, None)
+            if user_id is None:
+                return False
+            for sid in [k for k, v in self._sessions.items() if v.user_id == user_id]:
+                del self._sessions[sid]
+            return True
+
     def authenticate(self, session_id: str | None) -> str:
         """SF-ORG-13: the session's user id; expired or unknown sessions -> INVALID_SESSION_ID (401)."""
         if not session_id:

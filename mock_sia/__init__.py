@@ -6,12 +6,22 @@ the Command Center, its pages, and the `/__admin` control plane.
     http = sia_session(app, token=ANN_TOKEN)  # requests to https://sia.mock go in-process
 """
 
-from mock_sia.app import DEFAULT_BASE_URL, DEFAULT_PAGE_PASSWORD, create_app, get_sia, sia_session
+from mock_sia.app import DEFAULT_BASE_URL, create_app, get_sia, page_password, sia_session
 from mock_sia.store import DEFAULT_SERVICE_TOKEN, DEFAULT_USERS
 
 ADMIN_TOKEN = DEFAULT_USERS[0]["api_token"]
 ANN_TOKEN = DEFAULT_USERS[1]["api_token"]
 SERVICE_TOKEN = DEFAULT_SERVICE_TOKEN
 
-__all__ = ["ADMIN_TOKEN", "ANN_TOKEN", "DEFAULT_BASE_URL", "DEFAULT_PAGE_PASSWORD", "DEFAULT_SERVICE_TOKEN",
-           "DEFAULT_USERS", "SERVICE_TOKEN", "create_app", "get_sia", "sia_session"]
+__all__ = [
+    "ADMIN_TOKEN",
+    "ANN_TOKEN",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_SERVICE_TOKEN",
+    "DEFAULT_USERS",
+    "SERVICE_TOKEN",
+    "create_app",
+    "get_sia",
+    "page_password",
+    "sia_session",
+]

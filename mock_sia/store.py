@@ -23,10 +23,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from mock_core.clock import Clock, parse_instant
 from mock_sia.errors import BadRequest, Conflict, Forbidden, NotFound, SiaError, ValidationFailed
@@ -35,6 +36,7 @@ from mock_sia.models import (
     Base,
     IdempotencyKey,
     InstanceSetting,
+    PageSession,
     SalesforceConnection,
     Task,
     TaskSyncSetting,
@@ -231,6 +233,16 @@ INT_MAX = 2**31 - 1  # an INTEGER column (sales campaign day and step)
 KEY_MAX = 2**63 - 1  # the largest key a BIGINT (and SQLite's rowid) holds; a bigger number is no id
 
 
+def default_password(email: str) -> str:
+    """A user made without a password signs in with `NAME-password` (`ann@sia.example` -> `ann-password`)."""
+    return f"{email.split('@', 1)[0].lower()}-password"
+
+
+def hash_password(password: str) -> str:
+    # pbkdf2 with a modest work factor: a mock's users sign in often in tests.
+    return generate_password_hash(password, method="pbkdf2:sha256:20000")
+
+
 _KEY_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: `str.isdigit()` also passes '²' and '١'
 
 
@@ -405,7 +417,13 @@ class SiaStore:
             return s.scalar(select(func.count()).select_from(User)) or 0
 
     def create_user(
-        self, name: Any, email: Any, time_zone: Any = "UTC", role: Any = "user", api_token: str | None = None
+        self,
+        name: Any,
+        email: Any,
+        time_zone: Any = "UTC",
+        role: Any = "user",
+        api_token: str | None = None,
+        password: Any = None,
     ) -> dict:
         if not isinstance(name, str) or not name.strip() or len(name) > 255:
             raise ValidationFailed("'name' is required (1..255 characters)", field="name")
@@ -417,7 +435,10 @@ class SiaStore:
             raise ValidationFailed("'role' must be user or admin", field="role")
         if api_token is not None and (not isinstance(api_token, str) or not 8 <= len(api_token) <= 128):
             raise ValidationFailed("'api_token' must be 8..128 characters", field="api_token")
+        if password is not None and (not isinstance(password, str) or not 8 <= len(password) <= 128):
+            raise ValidationFailed("'password' must be 8..128 characters", field="password")
         token = api_token or "sia_" + secrets.token_urlsafe(24)
+        password_hash = hash_password(password if password is not None else default_password(email))
         now = self.now_ms()
         try:
             with self.tx() as s:
@@ -425,7 +446,14 @@ class SiaStore:
                     raise Conflict(f"a user with e-mail {email} exists", field="email")
                 if s.get(ApiToken, token) is not None:
                     raise Conflict("that API token is taken", field="api_token")
-                user = User(name=name.strip(), email=email, time_zone=time_zone, role=role, created_ms=now)
+                user = User(
+                    name=name.strip(),
+                    email=email,
+                    time_zone=time_zone,
+                    role=role,
+                    created_ms=now,
+                    password_hash=password_hash,
+                )
                 user.tokens.append(ApiToken(token=token, created_ms=now))
                 s.add(user)
                 s.flush()
@@ -486,6 +514,36 @@ class SiaStore:
         with self.tx() as s:
             user = s.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
             return None if user is None else self._info(user)
+
+    # -- the login page: passwords and server-side sessions -------------------------------------------
+    def check_password(self, email: str, password: str) -> UserInfo | None:
+        """The user whose e-mail and page password these are, else None."""
+        with self.tx() as s:
+            user = s.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+            if user is None or not user.password_hash:
+                return None
+            if not check_password_hash(user.password_hash, password or ""):
+                return None
+            return self._info(user)
+
+    def open_page_session(self, user: UserInfo) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self.tx() as s:
+            s.add(PageSession(sid=sid, user_pk=user.pk, created_ms=self.now_ms()))
+        return sid
+
+    def page_session_user(self, sid: str | None) -> UserInfo | None:
+        if not sid or not isinstance(sid, str):
+            return None
+        with self.tx() as s:
+            row = s.get(PageSession, sid)
+            user = None if row is None else s.get(User, row.user_pk)
+            return None if user is None else self._info(user)
+
+    def close_page_session(self, sid: str | None) -> None:
+        if sid and isinstance(sid, str):
+            with self.tx() as s:
+                s.execute(delete(PageSession).where(PageSession.sid == sid))
 
     @staticmethod
     def _info(user: User) -> UserInfo:

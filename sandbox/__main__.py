@@ -18,10 +18,10 @@ from pathlib import Path
 import click
 
 from mock_core import Clock
-from mock_core.server import ServerThread
+from mock_core.server import ServerThread, check_exposure
 from mock_salesforce import DEFAULT_PASSWORD, DEFAULT_TOKEN, DEFAULT_USERNAME, get_org
 from mock_salesforce import create_app as create_salesforce_app
-from mock_sia import ADMIN_TOKEN, ANN_TOKEN, DEFAULT_PAGE_PASSWORD
+from mock_sia import ADMIN_TOKEN, ANN_TOKEN, page_password
 from mock_sia.app import create_app as create_sia_app
 from mock_sia.app import get_sia
 from sync.cli import build_engine
@@ -45,20 +45,28 @@ def _has_activity(report: dict) -> bool:
 @click.option("--seed", "seed_value", default=7, show_default=True, help="Faker seed (same seed, same data).")
 @click.option("--dir", "workdir", default=".sandbox", show_default=True, type=click.Path(file_okay=False),
               help="Where the SQLite files and the CA certificate go (wiped at start).")
+@click.option("--admin-token", default=None, envvar="MOCK_ADMIN_TOKEN", show_envvar=True,
+              help="Require 'X-Admin-Token' on both mocks' /__admin (needed when --host is not loopback).")
 def main(sf_port: int, sia_port: int, host: str, interval: float, tasks: int, seed_value: int,
-         workdir: str) -> None:
+         workdir: str, admin_token: str | None) -> None:
     """Run both mocks and the sync daemon, seeded, until Ctrl-C."""
     if interval <= 0:
         raise click.BadParameter("must be positive", param_hint="--interval")
+    try:
+        check_exposure(host, admin_token)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     root = Path(workdir)
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     clock = Clock()  # real time: the sandbox is for people
 
     sf_app = create_salesforce_app({"CLOCK": clock, "DB_URL": f"sqlite:///{root / 'salesforce.db'}",
-                                    "INSTANCE_URL": None})
-    sia_app = create_sia_app({"CLOCK": clock, "DB_URL": f"sqlite:///{root / 'sia.db'}"})
+                                    "INSTANCE_URL": None, "ADMIN_TOKEN": admin_token})
+    sia_app = create_sia_app({"CLOCK": clock, "DB_URL": f"sqlite:///{root / 'sia.db'}",
+                              "ADMIN_TOKEN": admin_token})
     org, sia = get_org(sf_app), get_sia(sia_app)
+    ann_login = f"ann@sia.example / {page_password('ann@sia.example')}"
     try:
         sf_server = ServerThread(sf_app, host, sf_port, tls=True, cert_dir=str(root)).start()
         sia_server = ServerThread(sia_app, host, sia_port, tls=False).start()
@@ -96,7 +104,7 @@ def main(sf_port: int, sia_port: int, host: str, interval: float, tasks: int, se
 tasksync sandbox is running (Ctrl-C stops everything)
 
   SIA (Sales Insight Actions) mock   {sia_server.url}
-    settings page                    {sia_server.url}/settings     password: {DEFAULT_PAGE_PASSWORD}
+    settings page                    {sia_server.url}/settings     {ann_login}
     Command Center                   {sia_server.url}/command_center
     users                            ann@sia.example (token {ANN_TOKEN})
                                      admin@sia.example (token {ADMIN_TOKEN})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_sia import DEFAULT_PAGE_PASSWORD
+from mock_sia import page_password
 
 from .helpers import csrf_of
 
@@ -15,7 +15,8 @@ def browser(app):
     return app.test_client()
 
 
-def login(browser, email="ann@sia.example", password=DEFAULT_PAGE_PASSWORD):
+def login(browser, email="ann@sia.example", password=None):
+    password = password if password is not None else page_password(email)
     page = browser.get("/login")
     return browser.post(
         "/login",
