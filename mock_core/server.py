@@ -26,6 +26,33 @@ class _QuietHandler(WSGIRequestHandler):
         if os.environ.get("MOCK_ACCESS_LOG"):
             super().log_request(code, size)
 
+    def send_error(self, code, message=None, explain=None) -> None:
+        """Errors http.server answers before any WSGI app runs (a request line over 65,536 bytes: 414;
+        a malformed request line: 400) in the mock's own wire format instead of an HTML page."""
+        app = getattr(self.server, "app", None)
+        extension = getattr(app, "config", {}).get("MOCK_SERVICE_EXTENSION") if app is not None else None
+        svc = app.extensions.get(extension) if extension else None
+        if svc is None:
+            super().send_error(code, message, explain)
+            return
+        from mock_core.guard import InputRejected
+
+        with app.test_request_context():
+            if code == 414:
+                text = "The length of the URI exceeds the 65,536 byte limit of this server"
+                response = svc.render_input_error(InputRejected("url_too_long", 414, text))
+            else:
+                response = svc.render_error(code, None, message or explain or "bad request")
+        body = response.get_data()
+        self.close_connection = True
+        self.send_response(code, message)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
+
     def send_response(self, code, message=None) -> None:
         # http.server always adds a Date from the wall clock; the mocks send their own Date from
         # their injectable clock (mock_core.service), so only one Date - the mock's - goes out.

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from mock_core.clock import Clock
 from mock_core.db import make_engine
 from mock_core.faults import Fault
+from mock_core.guard import InputRejected
 from mock_core.service import MockService
 from mock_sia.errors import NotFound, RateLimited, SiaError, ValidationFailed, default_code
 from mock_sia.store import DEFAULT_SERVICE_TOKEN, DEFAULT_USERS, ListQuery, SiaStore, UserInfo, decode_cursor
@@ -161,6 +162,13 @@ class SiaService(MockService):
         if status in (429, 503):
             response.headers["Retry-After"] = "1"
         return response
+
+    def render_input_error(self, exc: InputRejected) -> Response:
+        """The edge guard's refusals (mock_core.guard) in SIA's error shape."""
+        code = {"url_too_long": "uri_too_long", "body_too_large": "payload_too_large"}.get(
+            exc.kind, "bad_request"
+        )
+        return self.render_error(exc.status, code, exc.message)
 
     def principal(self) -> str | None:
         return g.get("sia_principal")
