@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 MODE   ?= inprocess
 
-.PHONY: install run test lint format acceptance bench clean help
+.PHONY: install run test lint format acceptance bench fuzz clean help
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -34,6 +34,10 @@ format: $(STAMP) ## ruff format + fix imports
 
 acceptance: $(STAMP) ## only the features; writes reports/acceptance.html and reports/cucumber.json (MODE=servers for real HTTPS servers)
 	$(PY) -m pytest -q tests/test_features.py --mode=$(MODE) --cucumberjson=reports/cucumber.json --acceptance-html=reports/acceptance.html
+
+fuzz: $(STAMP) ## a longer, random fuzz campaign on both mocks (FUZZ_EXAMPLES=N per suite/operation)
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-20000} $(PY) -m pytest -q -p no:randomly tests/fuzz/test_fuzz_salesforce.py
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(PY) -m pytest -q -p no:randomly tests/fuzz/test_fuzz_sia_schemathesis.py
 
 bench: $(STAMP) ## benchmarks that print figures
 	$(PY) -m benchmarks

@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask("mock_salesforce")
     app.config.update(settings)
     app.url_map.converters["version"] = VersionConverter
+    app.url_map.merge_slashes = False  # `/sobjects//describe` is a 404 in JSON, not an HTML redirect
     org = Org(settings)
     install(app, org)
     app.register_blueprint(auth_bp)

@@ -15,6 +15,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
@@ -24,6 +25,7 @@ from referencing.jsonschema import DRAFT202012
 
 from mock_core.clock import parse_instant
 from mock_sia.errors import BadRequest, ValidationFailed
+from mock_sia.template import TemplateError, validate_template
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.yaml"
 DOC_URI = "urn:sia-openapi"
@@ -61,6 +63,52 @@ def _is_after(value: object) -> bool:
         return True
     stamp, _, _task = value.replace(" ", "+").rpartition(",")
     return _is_date_time(stamp)
+
+
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*")
+
+
+@FORMATS.checks("uri")
+def _is_uri(value: object) -> bool:
+    """RFC 3986: ASCII only, a scheme, no spaces or other characters a URI cannot hold unescaped."""
+    return not isinstance(value, str) or bool(_URI.fullmatch(value))
+
+
+@FORMATS.checks("iana-time-zone", raises=(ValueError, LookupError))
+def _is_time_zone(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not value or "\x00" in value:
+        return False
+    ZoneInfo(value)  # ZoneInfoNotFoundError is a LookupError
+    return True
+
+
+@FORMATS.checks("sia-cursor")
+def _is_cursor(value: object) -> bool:
+    """A cursor this API gave out (they carry a MAC: a hand-made one is no cursor)."""
+    if not isinstance(value, str):
+        return True
+    from mock_sia.errors import SiaError
+    from mock_sia.store import decode_cursor
+
+    try:
+        decode_cursor(value)
+    except SiaError:
+        return False
+    return True
+
+
+@FORMATS.checks("sia-subject-template", raises=TemplateError)
+def _is_subject_template(value: object) -> bool:
+    """R5.1a: free text with `{{field}}` placeholders of the dynamic fields only (the TemplateError
+    names the unknown field; check_body reports it)."""
+    if not isinstance(value, str):
+        return True
+    validate_template(value)
+    if "\x00" in value:
+        raise TemplateError("'template' must not contain NUL (\\u0000) characters", field="template")
+    return True
 
 
 @cache
@@ -139,6 +187,10 @@ class Contract:
 
     # -- checking --------------------------------------------------------------------------------
     def check_parameters(self, op: Operation, query, headers, view_args: dict) -> None:
+        declared = {p.name for p in op.parameters if p.location == "query"}
+        unknown = sorted(set(query.keys()) - declared)
+        if unknown:  # as with unknown body fields: a typo is an error, never silently ignored
+            raise BadRequest(f"unknown query parameter '{unknown[0]}'", field=unknown[0])
         for p in op.parameters:
             if p.location == "query":
                 raw = query.get(p.name)
@@ -148,7 +200,7 @@ class Contract:
                 raw = view_args.get(p.name)
             else:
                 continue
-            if raw is None or (raw == "" and p.location == "query"):
+            if raw is None:  # an empty value is a value: `include_deleted=` is no boolean
                 if p.required:
                     raise BadRequest(f"'{p.name}' is required", field=p.name)
                 continue
@@ -169,6 +221,8 @@ class Contract:
             return
         path = [str(part) for part in error.absolute_path]
         field = path[0] if path else _field_of(error)
+        if isinstance(error.cause, TemplateError):  # say which {{field}} is unknown, as the store would
+            raise ValidationFailed(error.cause.message, field=error.cause.field or field)
         where = ".".join(path)
         raise ValidationFailed(f"{where + ': ' if where else ''}{_describe(error)}", field=field)
 
@@ -214,6 +268,9 @@ def _describe(error: ValidationError) -> str:
 
 
 _FORMAT_WORDS = {
+    "iana-time-zone": "must be an IANA time zone name such as Europe/Berlin",
+    "sia-cursor": "is not a cursor this API gave out",
+    "sia-subject-template": "must be text with {{field}} placeholders of the dynamic fields only",
     "date": "must be a real date YYYY-MM-DD",
     "date-time": "must be an ISO-8601 instant with an offset, e.g. 2026-11-28T12:00:00.000Z",
     "sia-after": "must be '<updated_at>,<task id>', e.g. 2026-11-28T12:00:00.000Z,tsk_0000000042",

@@ -292,6 +292,8 @@ def _positive_int(data: Mapping, key: str) -> int | None:
     value = data.get(key)
     if value is None:
         return None
+    if isinstance(value, float) and value.is_integer():  # JSON's 3.0 is the integer 3 (JSON Schema agrees)
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT_MAX:
         raise ValidationFailed(f"'{key}' must be a whole number 1..{INT_MAX}", field=key)
     return value
@@ -726,9 +728,8 @@ class SiaStore:
             now = self.now_ms()
             if enabled and not setting.enabled:
                 if s.get(SalesforceConnection, user.pk) is None:
-                    raise ValidationFailed(
-                        "connect Salesforce before switching task sync on", field="enabled"
-                    )
+                    # A conflict with the user's state, not a malformed body (the body is valid).
+                    raise Conflict("connect Salesforce before switching task sync on", field="enabled")
                 setting.enabled = True
                 setting.first_enabled_ms = setting.first_enabled_ms or now
                 setting.last_enabled_ms = now
