@@ -37,7 +37,7 @@ acceptance: $(STAMP) ## only the features; writes reports/acceptance.html and re
 
 fuzz: $(STAMP) ## a longer, random fuzz campaign on both mocks (FUZZ_EXAMPLES=N per suite/operation)
 	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-20000} $(PY) -m pytest -q -p no:randomly tests/fuzz/test_fuzz_salesforce.py
-	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(PY) -m pytest -q -p no:randomly tests/fuzz/test_fuzz_sia_schemathesis.py
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(PY) -m pytest -q -p no:randomly tests/fuzz/test_fuzz_sia_schemathesis.py
 
 bench: $(STAMP) ## benchmarks that print figures
 	$(PY) -m benchmarks

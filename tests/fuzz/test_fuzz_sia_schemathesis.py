@@ -46,7 +46,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
 ANN_ID = get_sia(APP).user_by_email("ann@sia.example").id
 
 SETTINGS = settings(
-    max_examples=examples(25),
+    max_examples=examples(15),
     derandomize=not FUZZ_RANDOM,
     database=None,
     deadline=None,
