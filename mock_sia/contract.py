@@ -24,7 +24,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mock_core.clock import parse_instant
-from mock_sia.errors import BadRequest, ValidationFailed
+from mock_sia.errors import BadRequest, NotFound, ValidationFailed
 from mock_sia.template import TemplateError, validate_template
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.yaml"
@@ -118,6 +118,11 @@ def openapi_document() -> dict:
         return yaml.safe_load(handle)
 
 
+def _escape(token: str) -> str:
+    """A JSON-pointer token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
 def flask_rule_to_path(rule: str) -> str:
     """`/api/v1/tasks/<task_id>` -> `/tasks/{task_id}` (the document's path template)."""
     path = rule[len(API_PREFIX) :] if rule.startswith(API_PREFIX) else rule
@@ -150,37 +155,47 @@ class Contract:
         self.resolver = self.registry.resolver(base_uri=DOC_URI)
         self.operations: dict[tuple[str, str], Operation] = {}
         for path, item in document.get("paths", {}).items():
-            shared = item.get("parameters", [])
+            base = f"/paths/{_escape(path)}"
+            shared = [(raw, f"{base}/parameters/{i}") for i, raw in enumerate(item.get("parameters", []))]
             for method, op in item.items():
                 if method in ("parameters", "summary", "description"):
                     continue
-                self.operations[(path, method.upper())] = self._operation(shared, op)
+                own = [
+                    (raw, f"{base}/{method}/parameters/{i}") for i, raw in enumerate(op.get("parameters", []))
+                ]
+                self.operations[(path, method.upper())] = self._operation(
+                    shared + own, op, f"{base}/{method}"
+                )
 
-    def _deref(self, node: dict) -> dict:
+    def _deref(self, node: dict, pointer: str) -> tuple[dict, str]:
+        """The object a `$ref` points at, and its JSON pointer in the document."""
         while isinstance(node, dict) and "$ref" in node:
-            node = self.resolver.lookup(DOC_URI + node["$ref"]).contents
-        return node
+            pointer = node["$ref"].removeprefix("#")
+            node = self.resolver.lookup(f"{DOC_URI}#{pointer}").contents
+        return node, pointer
 
-    def _validator(self, schema: dict) -> Draft202012Validator:
+    def _validator(self, pointer: str) -> Draft202012Validator:
+        """A validator of the schema at `pointer`, resolved in the whole document (so its `$ref`s work)."""
         return Draft202012Validator(
-            schema, registry=self.registry, format_checker=FORMATS, _resolver=self.resolver
+            {"$ref": f"{DOC_URI}#{pointer}"}, registry=self.registry, format_checker=FORMATS
         )
 
-    def _operation(self, shared: list, op: dict) -> Operation:
+    def _operation(self, raw_params: list[tuple[dict, str]], op: dict, pointer: str) -> Operation:
         params: dict[tuple[str, str], Parameter] = {}
-        for raw in [*shared, *op.get("parameters", [])]:
-            p = self._deref(raw)
-            schema = self._deref(p.get("schema", {}))
+        for raw, where in raw_params:
+            p, where = self._deref(raw, where)
+            schema, _ = self._deref(p.get("schema", {}), f"{where}/schema")
             params[(p["name"].lower(), p["in"])] = Parameter(
-                p["name"], p["in"], bool(p.get("required")), self._validator(schema), schema
+                p["name"], p["in"], bool(p.get("required")), self._validator(f"{where}/schema"), schema
             )
-        body = self._deref(op.get("requestBody", {})) if op.get("requestBody") else None
-        body_schema = body.get("content", {}).get("application/json", {}).get("schema") if body else None
-        return Operation(
-            tuple(params.values()),
-            self._validator(body_schema) if body_schema is not None else None,
-            bool(body and body.get("required")),
-        )
+        body_validator = None
+        body_required = False
+        if op.get("requestBody"):
+            body, where = self._deref(op["requestBody"], f"{pointer}/requestBody")
+            body_required = bool(body.get("required"))
+            if "schema" in body.get("content", {}).get("application/json", {}):
+                body_validator = self._validator(f"{where}/content/application~1json/schema")
+        return Operation(tuple(params.values()), body_validator, body_required)
 
     def operation(self, rule: str, method: str) -> Operation | None:
         return self.operations.get((flask_rule_to_path(rule), "GET" if method == "HEAD" else method))
@@ -208,8 +223,6 @@ class Contract:
             error = next(iter(p.validator.iter_errors(value)), None)
             if error is not None:
                 if p.location == "path":
-                    from mock_sia.errors import NotFound
-
                     raise NotFound(f"no such {p.name.replace('_', ' ')}: {raw}", field=p.name)
                 raise BadRequest(f"'{p.name}' {_describe(error)}", field=p.name)
 
