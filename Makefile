@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 MODE   ?= inprocess
 
-.PHONY: install run test lint typecheck format acceptance browser bench soak clean help
+.PHONY: install run test lint typecheck format acceptance browser bench fuzz soak clean help
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -39,6 +39,10 @@ format: $(STAMP) ## ruff format + fix imports
 
 acceptance: $(STAMP) ## only the features; writes reports/acceptance.html and reports/cucumber.json (MODE=servers for real HTTPS servers)
 	$(PY) -m pytest -q tests/test_features.py --mode=$(MODE) --cucumberjson=reports/cucumber.json --acceptance-html=reports/acceptance.html
+
+fuzz: $(STAMP) ## a longer, random fuzz campaign on both mocks (FUZZ_EXAMPLES=N per suite/operation)
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-20000} $(PY) -m pytest -q -p no:randomly tests/fuzz/test_fuzz_salesforce.py
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(PY) -m pytest -q -p no:randomly tests/fuzz/test_fuzz_sia_schemathesis.py
 
 browser: $(STAMP) ## only the browser tests (Playwright + the system's Chromium); screenshots in reports/
 	$(PY) -m pytest -q tests/browser

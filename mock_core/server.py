@@ -6,6 +6,7 @@ certificate and key are given; the CA's PEM is written to a file that clients ca
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import shutil
@@ -22,6 +23,33 @@ class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code="-", size="-") -> None:  # the journal records requests instead
         if os.environ.get("MOCK_ACCESS_LOG"):
             super().log_request(code, size)
+
+    def send_error(self, code, message=None, explain=None) -> None:
+        """Errors http.server answers before any WSGI app runs (a request line over 65,536 bytes: 414;
+        a malformed request line: 400) in the mock's own wire format instead of an HTML page."""
+        app = getattr(self.server, "app", None)
+        extension = getattr(app, "config", {}).get("MOCK_SERVICE_EXTENSION") if app is not None else None
+        svc = app.extensions.get(extension) if extension else None
+        if svc is None:
+            super().send_error(code, message, explain)
+            return
+        from mock_core.guard import InputRejected
+
+        with app.test_request_context():
+            if code == 414:
+                text = "The length of the URI exceeds the 65,536 byte limit of this server"
+                response = svc.render_input_error(InputRejected("url_too_long", 414, text))
+            else:
+                response = svc.render_error(code, None, message or explain or "bad request")
+        body = response.get_data()
+        self.close_connection = True
+        self.send_response(code, message)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
 
     def send_response(self, code, message=None) -> None:
         # http.server always adds a Date from the wall clock; the mocks send their own Date from
@@ -130,6 +158,36 @@ class ServerThread:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def check_exposure(host: str, admin_token: str | None) -> None:
+    """A mock bound beyond loopback hands its control plane to the network: refuse without a token."""
+    if not is_loopback(host) and not admin_token:
+        raise ValueError(
+            f"--host {host} is reachable from other machines; give --admin-token (or MOCK_ADMIN_TOKEN) "
+            "so /__admin is not open to them"
+        )
+
+
+def write_credentials(lines: list[str], path: str | None = None) -> Path:
+    """Write secrets to a file only its owner can read (0600) instead of printing them; returns it."""
+    target = Path(path) if path else Path(tempfile.mkdtemp(prefix="mock-credentials-")) / "credentials.txt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.chmod(target, 0o600)  # an existing file keeps its mode through O_CREAT
+    return target
 
 
 def quiet_werkzeug() -> None:

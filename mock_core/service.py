@@ -8,20 +8,26 @@ share state.
 from __future__ import annotations
 
 import contextlib
+import hmac
+import logging
 import socket
 import time
 from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
 from mock_core.clock import Clock, parse_instant
 from mock_core.errors import AdminError, DroppedConnection, MockCoreError
 from mock_core.faults import Fault, FaultPlan
+from mock_core.guard import GuardLimits, InputRejected, check_request
 from mock_core.journal import Journal, JournalEntry
 
 ADMIN_PREFIX = "/__admin"
+ADMIN_TOKEN_HEADER = "X-Admin-Token"
+_log = logging.getLogger("mock_core")
 
 
 class MockService:
@@ -29,6 +35,7 @@ class MockService:
 
     extension_name = "mock_service"
     extra_fault_kinds: tuple[str, ...] = ()
+    guard_limits = GuardLimits()
 
     def __init__(self, clock: Clock | None = None, journal_size: int = 20_000) -> None:
         self.clock = clock or Clock()
@@ -53,6 +60,10 @@ class MockService:
         """An error response in the vendor's wire format (used for injected `status` faults)."""
         raise NotImplementedError
 
+    def render_input_error(self, exc: InputRejected) -> Response:
+        """A request refused by the edge guard (mock_core.guard), in the vendor's wire format."""
+        return self.render_error(exc.status, None, exc.message)
+
     # -- optional hooks -----------------------------------------------------------------------
     def principal(self) -> str | None:
         """Who the current request acts as (for the journal)."""
@@ -76,7 +87,8 @@ def service_of(app: Flask | None = None, name: str | None = None) -> MockService
 
 
 def install(app: Flask, svc: MockService) -> None:
-    """Attach `svc` to `app`: JSON settings, journal, faults and the /__admin blueprint."""
+    """Attach `svc` to `app`: JSON settings, the edge guard, the catch-all, journal, faults and the
+    /__admin blueprint (locked by `app.config["ADMIN_TOKEN"]` when set)."""
     app.extensions[svc.extension_name] = svc
     app.config["MOCK_SERVICE_EXTENSION"] = svc.extension_name
     app.json.sort_keys = False  # vendors' key order (Salesforce: id, success, errors)
@@ -85,7 +97,11 @@ def install(app: Flask, svc: MockService) -> None:
     def _before() -> Response | None:
         g.mock_started = time.perf_counter()
         if request.path.startswith(ADMIN_PREFIX):
-            return None
+            return _check_admin_token(app)
+        try:
+            check_request(svc.guard_limits)
+        except InputRejected as exc:
+            return svc.render_input_error(exc)
         faults = svc.faults.take(request.method, request.path)
         g.mock_faults = faults
         for fault in faults:
@@ -126,8 +142,40 @@ def install(app: Flask, svc: MockService) -> None:
         )
         return response
 
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        """The last resort: a bug still answers in the vendor's shape, and its traceback is logged."""
+        if isinstance(exc, HTTPException):
+            return exc
+        _log.error(
+            "unexpected error in %s on %s %s", svc.extension_name, request.method, request.path, exc_info=exc
+        )
+        if request.path.startswith(ADMIN_PREFIX):
+            return jsonify({"error": {"code": "internal", "message": type(exc).__name__}}), 500
+        return svc.render_error(500, None, f"An unexpected error occurred: {type(exc).__name__}")
+
     app.register_blueprint(admin_blueprint(svc.extension_name))
     app.wsgi_app = DropMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+
+
+def _check_admin_token(app: Flask) -> Response | None:
+    """With `ADMIN_TOKEN` configured (`--admin-token`), /__admin needs `X-Admin-Token: <token>`."""
+    expected = app.config.get("ADMIN_TOKEN")
+    if not expected:
+        return None  # in-process use: the caller already holds the app
+    given = request.headers.get(ADMIN_TOKEN_HEADER, "")
+    if hmac.compare_digest(given.encode("utf-8", "surrogateescape"), str(expected).encode()):
+        return None
+    response = jsonify(
+        {
+            "error": {
+                "code": "unauthorized",
+                "message": f"the control plane needs the header {ADMIN_TOKEN_HEADER}",
+            }
+        }
+    )
+    response.status_code = 401
+    return response
 
 
 class DropMiddleware:

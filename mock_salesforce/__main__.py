@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mock_core.server import ServerThread, quiet_werkzeug
+from mock_core.server import ServerThread, check_exposure, quiet_werkzeug, write_credentials
 from mock_salesforce.app import create_app, get_org
 from mock_salesforce.store import DEFAULT_PASSWORD, DEFAULT_TOKEN, DEFAULT_USERNAME
 
@@ -34,11 +34,32 @@ def main() -> None:
 @click.option(
     "--instance-url", default=None, help="Instance URL to hand out at login (default: this server's URL)."
 )
-def serve(host, port, plain_http, db_url, tls_cert, tls_key, seed_count, instance_url) -> None:
-    """Serve one org over HTTPS (self-signed certificate unless --tls-cert/--tls-key) or --http."""
+@click.option(
+    "--admin-token",
+    default=None,
+    envvar="MOCK_ADMIN_TOKEN",
+    show_envvar=True,
+    help="Require 'X-Admin-Token: <this>' on /__admin. Needed when --host is not loopback.",
+)
+@click.option(
+    "--credentials-file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Where to write the login secrets (mode 0600; default: a new temporary file).",
+)
+def serve(
+    host, port, plain_http, db_url, tls_cert, tls_key, seed_count, instance_url, admin_token, credentials_file
+) -> None:
+    """Serve one org over HTTPS (self-signed certificate unless --tls-cert/--tls-key) or --http.
+
+    Secrets are never printed: the login's password and security token go to a file only you can read."""
     if tls_cert and not tls_key:
         raise click.UsageError("--tls-cert needs --tls-key")
-    app = create_app({"DB_URL": db_url, "INSTANCE_URL": instance_url})
+    try:
+        check_exposure(host, admin_token)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    app = create_app({"DB_URL": db_url, "INSTANCE_URL": instance_url, "ADMIN_TOKEN": admin_token})
     org = get_org(app)
     if seed_count:
         org.seed(seed_count, seed=1)
@@ -47,14 +68,17 @@ def serve(host, port, plain_http, db_url, tls_cert, tls_key, seed_count, instanc
     click.echo(f"Salesforce mock org {org.org_id} at {instance_url or server.url}")
     if server.ca_path:
         click.echo(f"  trust this CA certificate: {server.ca_path}")
-    click.echo(
-        f"  login: username={DEFAULT_USERNAME} password={DEFAULT_PASSWORD} security_token={DEFAULT_TOKEN}"
-    )
+    secrets = [f"username={DEFAULT_USERNAME} password={DEFAULT_PASSWORD} security_token={DEFAULT_TOKEN}"]
+    if admin_token:
+        secrets.append(f"admin token (X-Admin-Token): {admin_token}")
+    path = write_credentials(secrets, credentials_file)
+    click.echo(f"  login: username={DEFAULT_USERNAME}; password and security token in {path} (mode 0600)")
     click.echo(
         "  from Python: Salesforce(username=..., password=..., security_token=..., "
         f"session=salesforce_session({server.url!r}, {server.ca_path!r}))"
     )
-    click.echo(f"  control plane: {server.url}/__admin/   (Ctrl-C stops)")
+    lock = "needs X-Admin-Token" if admin_token else "open: loopback only, no --admin-token"
+    click.echo(f"  control plane: {server.url}/__admin/   ({lock}; Ctrl-C stops)")
     server.serve_forever()
 
 

@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask("mock_salesforce")
     app.config.update(settings)
     app.url_map.converters["version"] = VersionConverter
+    app.url_map.merge_slashes = False  # `/sobjects//describe` is a 404 in JSON, not an HTML redirect
     org = Org(settings)
     install(app, org)
     app.register_blueprint(auth_bp)
@@ -72,15 +73,6 @@ def create_app(config: dict | None = None) -> Flask:
             return E.NotFound().render()
         code = E.STATUS_DEFAULT_CODES.get(exc.code or 400, "BAD_REQUEST")
         return E.SalesforceError(exc.description, status=exc.code, error_code=code).render()
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
-        app.logger.exception("unexpected error in the Salesforce mock")
-        if request.path.startswith(ADMIN_PREFIX):
-            return jsonify({"error": {"code": "internal", "message": str(exc)}}), 500
-        return E.SalesforceError(
-            f"An unexpected error occurred: {type(exc).__name__}", status=500, error_code="UNKNOWN_EXCEPTION"
-        ).render()
 
     org.app = app
     return app

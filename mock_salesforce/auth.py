@@ -54,6 +54,8 @@ def soap_login(ver: str, _rest: str | None = None) -> Response:
     except ET.ParseError as exc:
         raise E.LoginFault(f"Could not parse the SOAP envelope: {exc}", error_code="INVALID_REQUEST") from exc
     fields = {_local(el.tag): (el.text or "") for el in root.iter()}
+    if "logout" in fields:
+        return _soap_logout(fields.get("sessionId", "").strip())
     if "login" not in fields:
         raise E.LoginFault(
             "Only the login call is emulated on the SOAP endpoint", error_code="UNSUPPORTED_API_CALL"
@@ -84,6 +86,32 @@ def soap_login(ver: str, _rest: str | None = None) -> Response:
         "</userInfo></result></loginResponse></soapenv:Body></soapenv:Envelope>"
     )
     return Response(body, status=200, content_type="text/xml;charset=UTF-8")
+
+
+def _soap_logout(session_id: str) -> Response:
+    """SOAP `logout`: ends the session of the SessionHeader; an unknown one is INVALID_SESSION_ID."""
+    if not session_id or not org().revoke(session_id):
+        raise E.LoginFault(
+            "Invalid Session ID found in SessionHeader: Illegal Session", error_code="INVALID_SESSION_ID"
+        )
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns="urn:partner.soap.sforce.com"><soapenv:Body><logoutResponse/></soapenv:Body></soapenv:Envelope>'
+    )
+    return Response(body, status=200, content_type="text/xml;charset=UTF-8")
+
+
+@bp.route("/services/oauth2/revoke", methods=["GET", "POST"], strict_slashes=False)
+def oauth_revoke() -> Response:
+    """Revoke an access or refresh token (`token=`): 200 with an empty body; afterwards the session is
+    refused (401 INVALID_SESSION_ID, which simple-salesforce raises as SalesforceExpiredSession)."""
+    token = (request.form.get("token") or request.args.get("token") or "").strip()
+    if not token:
+        raise E.OAuthError("invalid_request", "token is required")
+    if not org().revoke(token):
+        raise E.OAuthError("unsupported_token_type", "this token type is not supported")
+    return Response(status=200)
 
 
 @bp.post("/services/oauth2/token", strict_slashes=False)

@@ -33,6 +33,7 @@ Behaviour notes (each is a Salesforce fact or a decision recorded for the rule c
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -41,8 +42,8 @@ from zoneinfo import ZoneInfo
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-from sqlalchemy import and_, false, func, literal, not_, or_, true
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Boolean, and_, false, func, literal, not_, or_, true, type_coerce
+from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from mock_core.clock import parse_instant
 from mock_salesforce.ids import to18
@@ -179,6 +180,15 @@ _TEXT_TYPES = frozenset({"string", "textarea", "picklist", "combobox", "email", 
 _NUMBER_TYPES = frozenset({"int", "double", "currency", "percent"})
 _ID_TYPES = frozenset({"id", "reference"})
 _MAX_OFFSET = 2000  # "Maximum SOQL offset allowed is 2000" [DOC sforce_api_calls_soql_select_offset]
+_MAX_STATEMENT = 100_000  # "SOQL statements cannot exceed 100,000 characters" [DOC soql_sosl limits]
+_MAX_INT = 2**31 - 1  # LIMIT/OFFSET are Java ints: a bigger number is not a number to Salesforce
+# Bounds of this mock (Salesforce only says "too complicated"): nesting depth and literal count.
+_MAX_NESTING = 100
+_MAX_LITERALS = 4_000
+_BALANCE_AT = 64  # long AND/OR chains are grouped as a balanced tree (SQLite's expression depth is 1000)
+# Salesforce's date range: 1700-01-01T00:00:00Z .. 4000-12-31T00:00:00Z [DOC valid date ranges]
+_MIN_DATE, _MAX_DATE = date(1700, 1, 1), date(4000, 12, 31)
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _WINDOW_TOKENS = 4  # SF-SOQL-7
 
 _ESCAPES = {
@@ -202,11 +212,48 @@ def compile_soql(
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    if len(text) > _MAX_STATEMENT:
+        raise SoqlError(
+            "MALFORMED_QUERY", f"SOQL statements cannot be longer than {_MAX_STATEMENT:,} characters"
+        )
     try:
         tree = _PARSER.parse(text)
     except UnexpectedInput as exc:
         raise _syntax_error(text, exc) from None
+    _check_complexity(tree)
     return _Compiler(text, objects, now, tz).query(tree)
+
+
+def _check_complexity(tree: Tree) -> None:
+    """Refuse what the compiler (recursive) and the database (expression depth) cannot take."""
+    literals = 0
+    stack: list[tuple[Tree, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > _MAX_NESTING:
+            raise SoqlError(
+                "QUERY_TOO_COMPLICATED", f"Query is too complicated: nested deeper than {_MAX_NESTING} levels"
+            )
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append((child, depth + 1))
+            else:
+                literals += 1
+    if literals > _MAX_LITERALS * 2:
+        raise SoqlError(
+            "QUERY_TOO_COMPLICATED",
+            f"Query is too complicated: more than {_MAX_LITERALS:,} conditions and values",
+        )
+
+
+def _balanced(combine, parts: list) -> ColumnElement:
+    """`combine(*parts)` as a balanced tree of parenthesised groups, so its depth stays logarithmic."""
+    if len(parts) <= _BALANCE_AT:
+        return combine(*parts)
+    middle = len(parts) // 2
+    # type_coerce keeps SQLAlchemy from flattening the groups back into one long chain.
+    halves = (_balanced(combine, parts[:middle]), _balanced(combine, parts[middle:]))
+    return combine(*(type_coerce(Grouping(half), Boolean) for half in halves))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -349,6 +396,8 @@ def _decode_string(raw: str, *, like: bool) -> str | None:
             out.append(_like_escape(char, wildcards=False) if like else char)
         elif len(seq) == 5 and seq[0] == "u":
             char = chr(int(seq[1:], 16))
+            if _SURROGATE_RE.match(char):
+                return None  # a lone surrogate is no character
             out.append(_like_escape(char, wildcards=False) if like else char)
         elif like and seq in ("%", "_"):
             out.append("\\" + seq)  # LIKE only: a literal percent sign / underscore
@@ -428,7 +477,7 @@ class _Compiler:
         return CompiledQuery(obj, fields, count_only, where, order_by, limit, offset)
 
     def count(self, tok: Token) -> int:
-        if not re.fullmatch(r"\d+", tok):
+        if not re.fullmatch(r"\d+", tok) or len(tok) > 10 or int(tok) > _MAX_INT:
             self.fail("MALFORMED_QUERY", f"unexpected token: '{tok}'", tok)
         return int(tok)
 
@@ -470,7 +519,7 @@ class _Compiler:
         if kind in ("and_chain", "or_chain"):
             parts = [self.cond(child, negate=negate) for child in node.children]
             conjunction = (kind == "and_chain") != negate  # De Morgan
-            return and_(*parts) if conjunction else or_(*parts)
+            return _balanced(and_ if conjunction else or_, parts)
         name_tok = node.children[0]
         info = self.field(name_tok)
         if not info.filterable:
@@ -486,12 +535,12 @@ class _Compiler:
         parts = [self.compare(info, "=", value, negate=False) for value in values]
         positive = kind == "in_list"
         if positive != negate:
-            return or_(*parts)
+            return _balanced(or_, parts)
         return self.compare_in_negated(info, parts, values)
 
     def compare_in_negated(self, info: FieldInfo, parts: list, values: list[Token]) -> ColumnElement:
         has_null = any(v.type == "NULL" for v in values)
-        body = not_(or_(*parts))
+        body = not_(Grouping(_balanced(or_, parts)))
         if _is_nullable(info.column) and not has_null:
             return or_(body, info.column.is_(None))
         return body
@@ -591,27 +640,42 @@ class _Compiler:
             if tok.type != "NUMBER":
                 self.wrong_type(info, tok)
             number = float(tok)
+            if not math.isfinite(number) or abs(number) > 2**63 - 1:
+                self.fail("MALFORMED_QUERY", f"Invalid number: {tok}", tok)
             return (int(number) if kind == "int" and number.is_integer() else number), info.column
         if kind == "date":
             if tok.type != "DATE":
                 self.wrong_type(info, tok)
             try:
-                return date.fromisoformat(str(tok)), info.column
+                day = date.fromisoformat(str(tok))
+                if not _MIN_DATE <= day <= _MAX_DATE:
+                    raise ValueError(str(tok))
+                return day, info.column
             except ValueError:
                 self.fail("MALFORMED_QUERY", f"Invalid date: {tok}", tok)
         if kind == "datetime":
             if tok.type != "DATETIME":
                 self.wrong_type(info, tok)
             try:
-                return parse_instant(str(tok)).replace(tzinfo=None), info.column
+                instant = parse_instant(str(tok)).replace(tzinfo=None)
+                if not _MIN_DATE <= instant.date() <= _MAX_DATE:
+                    raise ValueError(str(tok))
+                return instant, info.column
             except ValueError:
                 self.fail("MALFORMED_QUERY", f"Invalid dateTime: {tok}", tok)
         raise SoqlError("INVALID_FIELD", f"field '{info.name}' has unsupported type {kind}")
 
     def date_literal(self, tok: Token) -> _Range:
         name, _, count = str(tok).partition(":")
+        if count and len(count.lstrip("+-")) > 7:  # beyond any date Salesforce stores
+            self.fail("MALFORMED_QUERY", f"unexpected token: '{tok}'", tok)
         n = int(count) if count else None
-        rng = _date_range(name, n, self.today) if n is None or n >= 0 else None
+        try:
+            rng = _date_range(name, n, self.today) if n is None or n >= 0 else None
+        except OverflowError:
+            rng = None
+        if rng is not None and not (rng.first >= _MIN_DATE and rng.last <= _MAX_DATE):
+            self.fail("MALFORMED_QUERY", f"date literal out of the valid range 1700..4000: '{tok}'", tok)
         if rng is None:
             self.fail("MALFORMED_QUERY", f"unexpected token: '{tok}'", tok)
         return rng
@@ -624,11 +688,13 @@ class _Compiler:
 
     def bad_escape(self, tok: Token, *, like: bool = False) -> NoReturn:
         allowed = set(_ESCAPES) | ({"%", "_"} if like else set())
-        bad = next(
-            (m.group(0) for m in _ESCAPE_RE.finditer(tok[1:-1])
-             if m.group(1) not in allowed and not (len(m.group(1)) == 5 and m.group(1)[0] == "u")),
-            "\\",
-        )  # fmt: skip
+
+        def _ok(seq: str) -> bool:
+            if len(seq) == 5 and seq[0] == "u":
+                return not _SURROGATE_RE.match(chr(int(seq[1:], 16)))  # a lone surrogate is refused
+            return seq in allowed
+
+        bad = next((m.group(0) for m in _ESCAPE_RE.finditer(tok[1:-1]) if not _ok(m.group(1))), "\\")
         self.fail(
             "MALFORMED_QUERY",
             f"Invalid string literal '{tok}'. Illegal character sequence '{bad}' in string literal.",

@@ -26,6 +26,7 @@ from mock_core.clock import Clock
 from mock_core.db import make_engine
 from mock_core.errors import AdminError
 from mock_core.faults import Fault
+from mock_core.guard import GuardLimits, InputRejected
 from mock_core.service import MockService
 from mock_salesforce import errors as E
 from mock_salesforce.describe import (
@@ -54,6 +55,16 @@ LOCATOR_TTL = timedelta(days=2)  # query cursors live 2 days (reference §2.10)
 MAX_LOCATORS = 100
 SNAPSHOT_MAX = 50_000  # larger result sets page by re-running the query with an offset
 COLLECTION_MAX = 200
+# The edge guard (mock_core.guard): Salesforce's URI limit is 16,384 bytes (HTTP 414); bodies and JSON
+# nesting are bounded by this mock (Salesforce answers a body it cannot parse with JSON_PARSER_ERROR).
+SF_GUARD_LIMITS = GuardLimits(max_body_bytes=50 * 1024 * 1024, max_json_depth=64, max_url_bytes=16_384)
+INPUT_ERROR_CODES = {
+    "url_too_long": "URI_TOO_LONG",
+    "body_too_large": "REQUEST_ENTITY_TOO_LARGE",
+    "not_utf8": "JSON_PARSER_ERROR",
+    "json_too_deep": "JSON_PARSER_ERROR",
+    "invalid_unicode": "JSON_PARSER_ERROR",
+}
 
 
 @dataclass
@@ -89,6 +100,7 @@ class Org(MockService):
     """One Salesforce org: users, tasks, custom fields, sessions, API allocation, query cursors."""
 
     extension_name = "salesforce_org"
+    guard_limits = SF_GUARD_LIMITS
     extra_fault_kinds = ("expire_sessions", "api_limit")
 
     def __init__(self, config: dict | None = None) -> None:
@@ -284,8 +296,12 @@ class Org(MockService):
         tz = given.get("timezonesidkey", "UTC")
         # The User fields' lengths (as the org's describe and its columns say): PostgreSQL enforces
         # VARCHAR widths where SQLite does not, so both refuse here, as the caller's mistake.
-        for key, value, most in (("Username", username, 80), ("FirstName", first, 40), ("LastName", last, 80),
-                                 ("Email", given.get("email"), 80)):
+        for key, value, most in (
+            ("Username", username, 80),
+            ("FirstName", first, 40),
+            ("LastName", last, 80),
+            ("Email", given.get("email"), 80),
+        ):
             if value is not None and (not isinstance(value, str) or len(value) > most or "\x00" in value):
                 raise AdminError(f"'{key}' must be text of at most {most} characters")
         try:
@@ -398,6 +414,20 @@ class Org(MockService):
     def refresh_token_user(self, token: str) -> str | None:
         return self._refresh_tokens.get(token)
 
+    def revoke(self, token: str) -> bool:
+        """End a session (access token) or a refresh token and the sessions of its user; False when
+        the token is neither (OAuth revoke, SOAP logout)."""
+        with self._lock:
+            if token in self._sessions:
+                del self._sessions[token]
+                return True
+            user_id = self._refresh_tokens.pop(token, None)
+            if user_id is None:
+                return False
+            for sid in [k for k, v in self._sessions.items() if v.user_id == user_id]:
+                del self._sessions[sid]
+            return True
+
     def authenticate(self, session_id: str | None) -> str:
         """SF-ORG-13: the session's user id; expired or unknown sessions -> INVALID_SESSION_ID (401)."""
         if not session_id:
@@ -470,6 +500,11 @@ class Org(MockService):
         from flask import g
 
         return bool(g.get("sf_counted"))
+
+    def render_input_error(self, exc: InputRejected) -> Response:
+        """The edge guard's refusals with Salesforce's codes (docs/salesforce-coverage.md)."""
+        code = INPUT_ERROR_CODES.get(exc.kind, "BAD_REQUEST")
+        return E.SalesforceError(exc.message, status=exc.status, error_code=code).render()
 
     def render_error(self, status: int, code: str | None, message: str | None) -> Response:
         error = E.SalesforceError(

@@ -70,7 +70,10 @@ def parse_datetime(text: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return naive_utc(parsed)
+    try:
+        return naive_utc(parsed)
+    except OverflowError as exc:  # an extreme offset pushes the instant out of datetime's range
+        raise ValueError(text) from exc
 
 
 def parse_date(text: str) -> date:

@@ -9,7 +9,7 @@ the Command Center, its pages, and the `/__admin` control plane.
         requests.get("https://sia.mock/api/v1/tasks", headers={"Authorization": f"Bearer {ANN_TOKEN}"})
 """
 
-from mock_sia.app import DEFAULT_BASE_URL, DEFAULT_PAGE_PASSWORD, create_app, get_sia, sia_session
+from mock_sia.app import DEFAULT_BASE_URL, create_app, get_sia, page_password, sia_session
 from mock_sia.backend import SiaService
 from mock_sia.inprocess import SiaClient, mock_sia, sia_client, token_of
 from mock_sia.store import DEFAULT_SERVICE_TOKEN, DEFAULT_USERS
@@ -22,7 +22,6 @@ __all__ = [
     "ADMIN_TOKEN",
     "ANN_TOKEN",
     "DEFAULT_BASE_URL",
-    "DEFAULT_PAGE_PASSWORD",
     "DEFAULT_SERVICE_TOKEN",
     "DEFAULT_USERS",
     "SERVICE_TOKEN",
@@ -31,6 +30,7 @@ __all__ = [
     "create_app",
     "get_sia",
     "mock_sia",
+    "page_password",
     "sia_client",
     "sia_session",
     "token_of",

@@ -3,6 +3,9 @@ mirrors the control plane (for test harnesses) on top of the domain verbs in `st
 
 from __future__ import annotations
 
+import math
+import threading
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response, g, jsonify, request
@@ -11,9 +14,53 @@ from sqlalchemy.engine import Engine
 from mock_core.clock import Clock
 from mock_core.db import make_engine
 from mock_core.faults import Fault
+from mock_core.guard import InputRejected
 from mock_core.service import MockService
 from mock_sia.errors import NotFound, RateLimited, SiaError, ValidationFailed, default_code
 from mock_sia.store import DEFAULT_SERVICE_TOKEN, DEFAULT_USERS, ListQuery, SiaStore, UserInfo, decode_cursor
+
+
+class LoginThrottle:
+    """Per-account throttling of the login page: after `max_failures` wrong passwords in a row an
+    account is locked for `lock_seconds` of clock time (answered 429 with Retry-After)."""
+
+    def __init__(self, clock: Clock, max_failures: int = 5, lock_seconds: int = 300) -> None:
+        self.clock = clock
+        self.max_failures = max_failures
+        self.lock_seconds = lock_seconds
+        self._failures: dict[str, int] = {}
+        self._locked_until: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, account: str) -> int:
+        """Seconds until `account` may try again (0: now)."""
+        with self._lock:
+            until = self._locked_until.get(account.lower())
+            if until is None:
+                return 0
+            left = (until - self.clock.now()).total_seconds()
+            if left <= 0:
+                self._locked_until.pop(account.lower(), None)
+                self._failures.pop(account.lower(), None)
+                return 0
+            return max(1, math.ceil(left))
+
+    def failed(self, account: str) -> None:
+        key = account.lower()
+        with self._lock:
+            self._failures[key] = self._failures.get(key, 0) + 1
+            if self._failures[key] >= self.max_failures:
+                self._locked_until[key] = self.clock.now() + timedelta(seconds=self.lock_seconds)
+
+    def succeeded(self, account: str) -> None:
+        with self._lock:
+            self._failures.pop(account.lower(), None)
+            self._locked_until.pop(account.lower(), None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._failures.clear()
+            self._locked_until.clear()
 
 
 class SiaService(MockService):
@@ -22,12 +69,19 @@ class SiaService(MockService):
     extension_name = "sia"
     extra_fault_kinds = ("rate_limit",)
 
-    def __init__(self, clock: Clock | None = None, engine: Engine | None = None, *,
-                 service_token: str = DEFAULT_SERVICE_TOKEN, seed_defaults: bool = True) -> None:
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        engine: Engine | None = None,
+        *,
+        service_token: str = DEFAULT_SERVICE_TOKEN,
+        seed_defaults: bool = True,
+    ) -> None:
         super().__init__(clock)
         self.service_token = service_token
         self.seed_defaults = seed_defaults
         self.store = SiaStore(engine or make_engine(None), self.clock)
+        self.login_throttle = LoginThrottle(self.clock)
         if seed_defaults and self.store.user_count() == 0:  # a persisted database keeps its users
             self._seed_default_users()
 
@@ -39,6 +93,7 @@ class SiaService(MockService):
     def reset(self) -> None:
         """A fresh instance: empty database (plus the default users), no faults, empty journal."""
         self.store.wipe()
+        self.login_throttle.clear()
         self.journal.clear()
         self.faults.clear()
         if self.seed_defaults:
@@ -64,31 +119,56 @@ class SiaService(MockService):
         ids = self.store.seed_tasks(user, count, seed)
         return {"created": len(ids), "user_id": user.id, "task_ids": ids}
 
-    def create_user(self, name: str | dict | None = None, email: str | None = None, time_zone: str = "UTC",
-                    role: str = "user", api_token: str | None = None) -> dict:
+    def create_user(
+        self,
+        name: str | dict | None = None,
+        email: str | None = None,
+        time_zone: str = "UTC",
+        role: str = "user",
+        api_token: str | None = None,
+        password: str | None = None,
+    ) -> dict:
         """A new user with an API token: `create_user("Bo", "bo@x.example", "Asia/Tokyo", "user")`
         or, as the control plane calls it, `create_user({"name": ..., "email": ..., ...})`."""
         if isinstance(name, dict):
             data = dict(name)
-            unknown = set(data) - {"name", "email", "time_zone", "role", "api_token"}
+            unknown = set(data) - {"name", "email", "time_zone", "role", "api_token", "password"}
             if unknown:
                 raise ValidationFailed(f"unknown field '{sorted(unknown)[0]}'", field=sorted(unknown)[0])
-            return self.store.create_user(data.get("name"), data.get("email"), data.get("time_zone", "UTC"),
-                                          data.get("role", "user"), data.get("api_token"))
-        return self.store.create_user(name, email, time_zone, role, api_token)
+            return self.store.create_user(
+                data.get("name"),
+                data.get("email"),
+                data.get("time_zone", "UTC"),
+                data.get("role", "user"),
+                data.get("api_token"),
+                data.get("password"),
+            )
+        return self.store.create_user(name, email, time_zone, role, api_token, password)
 
     def list_users(self) -> list[dict]:
         return self.store.list_users()
 
     def render_error(self, status: int, code: str | None, message: str | None) -> Response:
         """An injected `status` fault in SIA's error shape (429 carries Retry-After)."""
-        body = {"error": {"code": code or default_code(status),
-                          "message": message or f"injected fault: HTTP {status}", "field": None}}
+        body = {
+            "error": {
+                "code": code or default_code(status),
+                "message": message or f"injected fault: HTTP {status}",
+                "field": None,
+            }
+        }
         response = jsonify(body)
         response.status_code = status
         if status in (429, 503):
             response.headers["Retry-After"] = "1"
         return response
+
+    def render_input_error(self, exc: InputRejected) -> Response:
+        """The edge guard's refusals (mock_core.guard) in SIA's error shape."""
+        code = {"url_too_long": "uri_too_long", "body_too_large": "payload_too_large"}.get(
+            exc.kind, "bad_request"
+        )
+        return self.render_error(exc.status, code, exc.message)
 
     def principal(self) -> str | None:
         return g.get("sia_principal")
@@ -133,10 +213,22 @@ class SiaService(MockService):
     def task_sync(self, user_id: str) -> dict:
         return self.store.get_task_sync(self.user(user_id))
 
-    def connect_salesforce(self, user_id: str, instance_url: str, username: str, password: str,
-                           security_token: str = "", salesforce_user_id: str | None = None) -> dict:
-        data = {"instance_url": instance_url, "username": username, "password": password,
-                "security_token": security_token, "salesforce_user_id": salesforce_user_id}
+    def connect_salesforce(
+        self,
+        user_id: str,
+        instance_url: str,
+        username: str,
+        password: str,
+        security_token: str = "",
+        salesforce_user_id: str | None = None,
+    ) -> dict:
+        data = {
+            "instance_url": instance_url,
+            "username": username,
+            "password": password,
+            "security_token": security_token,
+            "salesforce_user_id": salesforce_user_id,
+        }
         return self.store.connect_salesforce(self.user(user_id), data)
 
     def disconnect_salesforce(self, user_id: str) -> dict:
@@ -168,7 +260,8 @@ class SiaService(MockService):
         cursor = None
         while True:
             page, next_cursor = self.store.list_tasks(
-                user, ListQuery(include_deleted=include_deleted, limit=1000, cursor=cursor))
+                user, ListQuery(include_deleted=include_deleted, limit=1000, cursor=cursor)
+            )
             out.extend(page)
             if next_cursor is None:
                 return out

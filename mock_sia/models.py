@@ -27,6 +27,8 @@ class User(Base):
     time_zone: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16), default="user")
     created_ms: Mapped[int] = mapped_column(BigInteger)
+    # The login page's password, hashed (werkzeug.security); each user has one of their own.
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
     task_sync: Mapped[TaskSyncSetting | None] = relationship(
@@ -49,6 +51,17 @@ class ApiToken(Base):
     created_ms: Mapped[int] = mapped_column(BigInteger)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class PageSession(Base):
+    """A signed-in page session. The cookie carries only `sid`; logging out deletes the row, so a
+    cookie captured before the logout is refused afterwards."""
+
+    __tablename__ = "sia_page_sessions"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_pk: Mapped[int] = mapped_column(Pk, ForeignKey("sia_users.pk", ondelete="CASCADE"), index=True)
+    created_ms: Mapped[int] = mapped_column(BigInteger)
 
 
 class TaskSyncSetting(Base):

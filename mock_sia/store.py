@@ -10,6 +10,7 @@ import base64
 import binascii
 import contextlib
 import hashlib
+import hmac
 import json
 import random
 import re
@@ -22,10 +23,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from mock_core.clock import Clock, parse_instant
 from mock_sia.errors import BadRequest, Conflict, Forbidden, NotFound, SiaError, ValidationFailed
@@ -34,6 +36,7 @@ from mock_sia.models import (
     Base,
     IdempotencyKey,
     InstanceSetting,
+    PageSession,
     SalesforceConnection,
     Task,
     TaskSyncSetting,
@@ -64,15 +67,36 @@ SUBJECT_TEMPLATE_KEY = "subject_template"
 # What a fresh sandbox instance holds (SEED_DEFAULTS): fixed, printed, well-known tokens.
 DEFAULT_SERVICE_TOKEN = "sia-service-token"
 DEFAULT_USERS = (
-    {"name": "Ada Admin", "email": "admin@sia.example", "time_zone": "Europe/Berlin", "role": "admin",
-     "api_token": "sia-admin-token"},
-    {"name": "Ann Jones", "email": "ann@sia.example", "time_zone": "America/New_York", "role": "user",
-     "api_token": "sia-ann-token"},
+    {
+        "name": "Ada Admin",
+        "email": "admin@sia.example",
+        "time_zone": "Europe/Berlin",
+        "role": "admin",
+        "api_token": "sia-admin-token",
+    },
+    {
+        "name": "Ann Jones",
+        "email": "ann@sia.example",
+        "time_zone": "America/New_York",
+        "role": "user",
+        "api_token": "sia-ann-token",
+    },
 )
 
 READ_ONLY_FIELDS = ("id", "user_id", "created_at", "updated_at", "deleted_at")
-WRITABLE_FIELDS = ("type", "name", "status", "priority", "due_date", "details", "sales_campaign_name",
-                   "sales_campaign_day", "sales_campaign_step", "call_outcome", "call_reason")
+WRITABLE_FIELDS = (
+    "type",
+    "name",
+    "status",
+    "priority",
+    "due_date",
+    "details",
+    "sales_campaign_name",
+    "sales_campaign_day",
+    "sales_campaign_step",
+    "call_outcome",
+    "call_reason",
+)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -105,8 +129,9 @@ def parse_date(value: Any, field: str, error: type[SiaError] = ValidationFailed)
 
 def zone(name: Any, field: str = "time_zone") -> ZoneInfo:
     if not isinstance(name, str) or not name:
-        raise ValidationFailed("'time_zone' must be an IANA time zone name such as Europe/Berlin",
-                               field=field)
+        raise ValidationFailed(
+            "'time_zone' must be an IANA time zone name such as Europe/Berlin", field=field
+        )
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -129,8 +154,13 @@ class UserInfo:
         return self.role == "admin"
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "email": self.email, "time_zone": self.time_zone,
-                "role": self.role}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "email": self.email,
+            "time_zone": self.time_zone,
+            "role": self.role,
+        }
 
 
 @dataclass(frozen=True)
@@ -145,15 +175,29 @@ class ListQuery:
     after: tuple[int, int] | None = None  # keyset start: (updated_at, id) strictly greater than this
 
 
+# Cursors carry a MAC so a hand-made or altered one is refused (400), as the API document says.
+_CURSOR_KEY = b"mock-sia/cursor/v1"
+_CURSOR_MAC = 12
+
+
+def _cursor_mac(payload: bytes) -> bytes:
+    return hmac.new(_CURSOR_KEY, payload, hashlib.sha256).digest()[:_CURSOR_MAC]
+
+
 def encode_cursor(updated_ms: int, pk: int) -> str:
-    raw = json.dumps([updated_ms, pk], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    payload = json.dumps([updated_ms, pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(payload + _cursor_mac(payload)).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> tuple[int, int]:
     try:
+        if not cursor.isascii():
+            raise ValueError
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        updated_ms, pk = json.loads(raw)
+        payload, mac = raw[:-_CURSOR_MAC], raw[-_CURSOR_MAC:]
+        if len(raw) <= _CURSOR_MAC or not hmac.compare_digest(mac, _cursor_mac(payload)):
+            raise ValueError
+        updated_ms, pk = json.loads(payload)
         if not (isinstance(updated_ms, int) and isinstance(pk, int)):
             raise ValueError
         if max(abs(updated_ms), abs(pk)) > KEY_MAX:  # a forged cursor: no BIGINT holds it
@@ -175,8 +219,10 @@ def parse_after(value: str) -> tuple[int, int]:
             raise ValueError
         return to_ms(parse_instant(stamp.strip())), pk
     except ValueError as exc:
-        raise BadRequest("'after' must be '<updated_at>,<task id>', e.g. "
-                         "2026-11-28T12:00:00.000Z,tsk_0000000042", field="after") from exc
+        raise BadRequest(
+            "'after' must be '<updated_at>,<task id>', e.g. 2026-11-28T12:00:00.000Z,tsk_0000000042",
+            field="after",
+        ) from exc
 
 
 def body_hash(data: Any) -> str:
@@ -187,14 +233,27 @@ INT_MAX = 2**31 - 1  # an INTEGER column (sales campaign day and step)
 KEY_MAX = 2**63 - 1  # the largest key a BIGINT (and SQLite's rowid) holds; a bigger number is no id
 
 
+def default_password(email: str) -> str:
+    """A user made without a password signs in with `NAME-password` (`ann@sia.example` -> `ann-password`)."""
+    return f"{email.split('@', 1)[0].lower()}-password"
+
+
+def hash_password(password: str) -> str:
+    # pbkdf2 with a modest work factor: a mock's users sign in often in tests.
+    return generate_password_hash(password, method="pbkdf2:sha256:20000")
+
+
+_KEY_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: `str.isdigit()` also passes '²' and '١'
+
+
 def parse_task_id(task_id: str) -> int | None:
-    if isinstance(task_id, str) and task_id.startswith("tsk_") and task_id[4:].isdigit():
+    if isinstance(task_id, str) and task_id.startswith("tsk_") and _KEY_DIGITS.fullmatch(task_id[4:]):
         return int(task_id[4:]) if int(task_id[4:]) <= KEY_MAX else None
     return None
 
 
 def parse_user_id(user_id: str) -> int | None:
-    if isinstance(user_id, str) and user_id.startswith("usr_") and user_id[4:].isdigit():
+    if isinstance(user_id, str) and user_id.startswith("usr_") and _KEY_DIGITS.fullmatch(user_id[4:]):
         return int(user_id[4:]) if int(user_id[4:]) <= KEY_MAX else None
     return None
 
@@ -233,6 +292,8 @@ def _positive_int(data: Mapping, key: str) -> int | None:
     value = data.get(key)
     if value is None:
         return None
+    if isinstance(value, float) and value.is_integer():  # JSON's 3.0 is the integer 3 (JSON Schema agrees)
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT_MAX:
         raise ValidationFailed(f"'{key}' must be a whole number 1..{INT_MAX}", field=key)
     return value
@@ -253,8 +314,11 @@ def clean_task_fields(data: Any, *, partial: bool) -> dict:
         if not name or not name.strip():
             raise ValidationFailed("'name' must not be blank", field="name")
         out["name"] = name
-    for key, choices, default in (("type", TASK_TYPES, "custom"), ("status", TASK_STATUSES, "open"),
-                                  ("priority", TASK_PRIORITIES, "normal")):
+    for key, choices, default in (
+        ("type", TASK_TYPES, "custom"),
+        ("status", TASK_STATUSES, "open"),
+        ("priority", TASK_PRIORITIES, "normal"),
+    ):
         if key in data:
             out[key] = _choice(data, key, choices)
         elif not partial:
@@ -306,10 +370,20 @@ def _sync_to_dict(setting: TaskSyncSetting | None) -> dict:
 
 def _connection_to_dict(conn: SalesforceConnection | None, *, secrets_too: bool = False) -> dict:
     if conn is None:
-        return {"connected": False, "instance_url": None, "username": None, "salesforce_user_id": None,
-                "connected_at": None}
-    out = {"connected": True, "instance_url": conn.instance_url, "username": conn.username,
-           "salesforce_user_id": conn.salesforce_user_id, "connected_at": ms_to_iso(conn.connected_ms)}
+        return {
+            "connected": False,
+            "instance_url": None,
+            "username": None,
+            "salesforce_user_id": None,
+            "connected_at": None,
+        }
+    out = {
+        "connected": True,
+        "instance_url": conn.instance_url,
+        "username": conn.username,
+        "salesforce_user_id": conn.salesforce_user_id,
+        "connected_at": ms_to_iso(conn.connected_ms),
+    }
     if secrets_too:
         out["password"] = conn.password
         out["security_token"] = conn.security_token
@@ -344,8 +418,15 @@ class SiaStore:
         with self.tx() as s:
             return s.scalar(select(func.count()).select_from(User)) or 0
 
-    def create_user(self, name: Any, email: Any, time_zone: Any = "UTC", role: Any = "user",
-                    api_token: str | None = None) -> dict:
+    def create_user(
+        self,
+        name: Any,
+        email: Any,
+        time_zone: Any = "UTC",
+        role: Any = "user",
+        api_token: str | None = None,
+        password: Any = None,
+    ) -> dict:
         if not isinstance(name, str) or not name.strip() or len(name) > 255:
             raise ValidationFailed("'name' is required (1..255 characters)", field="name")
         _no_nul(name, "name")
@@ -356,7 +437,10 @@ class SiaStore:
             raise ValidationFailed("'role' must be user or admin", field="role")
         if api_token is not None and (not isinstance(api_token, str) or not 8 <= len(api_token) <= 128):
             raise ValidationFailed("'api_token' must be 8..128 characters", field="api_token")
+        if password is not None and (not isinstance(password, str) or not 8 <= len(password) <= 128):
+            raise ValidationFailed("'password' must be 8..128 characters", field="password")
         token = api_token or "sia_" + secrets.token_urlsafe(24)
+        password_hash = hash_password(password if password is not None else default_password(email))
         now = self.now_ms()
         try:
             with self.tx() as s:
@@ -364,7 +448,14 @@ class SiaStore:
                     raise Conflict(f"a user with e-mail {email} exists", field="email")
                 if s.get(ApiToken, token) is not None:
                     raise Conflict("that API token is taken", field="api_token")
-                user = User(name=name.strip(), email=email, time_zone=time_zone, role=role, created_ms=now)
+                user = User(
+                    name=name.strip(),
+                    email=email,
+                    time_zone=time_zone,
+                    role=role,
+                    created_ms=now,
+                    password_hash=password_hash,
+                )
                 user.tokens.append(ApiToken(token=token, created_ms=now))
                 s.add(user)
                 s.flush()
@@ -390,8 +481,9 @@ class SiaStore:
         for key in data:
             if key not in ("name", "time_zone"):
                 raise ValidationFailed(f"'{key}' cannot be changed here", field=key)
-        if "name" in data and (not isinstance(data["name"], str) or not data["name"].strip()
-                               or len(data["name"]) > 255):
+        if "name" in data and (
+            not isinstance(data["name"], str) or not data["name"].strip() or len(data["name"]) > 255
+        ):
             raise ValidationFailed("'name' must be 1..255 characters", field="name")
         if "name" in data:
             _no_nul(data["name"], "name")
@@ -424,6 +516,36 @@ class SiaStore:
         with self.tx() as s:
             user = s.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
             return None if user is None else self._info(user)
+
+    # -- the login page: passwords and server-side sessions -------------------------------------------
+    def check_password(self, email: str, password: str) -> UserInfo | None:
+        """The user whose e-mail and page password these are, else None."""
+        with self.tx() as s:
+            user = s.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+            if user is None or not user.password_hash:
+                return None
+            if not check_password_hash(user.password_hash, password or ""):
+                return None
+            return self._info(user)
+
+    def open_page_session(self, user: UserInfo) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self.tx() as s:
+            s.add(PageSession(sid=sid, user_pk=user.pk, created_ms=self.now_ms()))
+        return sid
+
+    def page_session_user(self, sid: str | None) -> UserInfo | None:
+        if not sid or not isinstance(sid, str):
+            return None
+        with self.tx() as s:
+            row = s.get(PageSession, sid)
+            user = None if row is None else s.get(User, row.user_pk)
+            return None if user is None else self._info(user)
+
+    def close_page_session(self, sid: str | None) -> None:
+        if sid and isinstance(sid, str):
+            with self.tx() as s:
+                s.execute(delete(PageSession).where(PageSession.sid == sid))
 
     @staticmethod
     def _info(user: User) -> UserInfo:
@@ -480,12 +602,16 @@ class SiaStore:
         fields = clean_task_fields(data, partial=False)
         with self.tx() as s:
             if idempotency_key is not None:
-                seen = s.scalar(select(IdempotencyKey).where(IdempotencyKey.user_pk == user.pk,
-                                                             IdempotencyKey.key == idempotency_key))
+                seen = s.scalar(
+                    select(IdempotencyKey).where(
+                        IdempotencyKey.user_pk == user.pk, IdempotencyKey.key == idempotency_key
+                    )
+                )
                 if seen is not None:
                     if seen.body_hash != body_hash(data):
-                        raise Conflict("this Idempotency-Key was used with a different body",
-                                       field="Idempotency-Key")
+                        raise Conflict(
+                            "this Idempotency-Key was used with a different body", field="Idempotency-Key"
+                        )
                     return json.loads(seen.response_json)
             now = self.now_ms()
             task = Task(user_pk=user.pk, created_ms=now, updated_ms=now, **fields)
@@ -493,8 +619,16 @@ class SiaStore:
             s.flush()
             out = task_to_dict(task, user.id)
             if idempotency_key is not None:
-                s.add(IdempotencyKey(user_pk=user.pk, key=idempotency_key, body_hash=body_hash(data),
-                                     task_pk=task.pk, response_json=json.dumps(out), created_ms=now))
+                s.add(
+                    IdempotencyKey(
+                        user_pk=user.pk,
+                        key=idempotency_key,
+                        body_hash=body_hash(data),
+                        task_pk=task.pk,
+                        response_json=json.dumps(out),
+                        created_ms=now,
+                    )
+                )
             return out
 
     def update_task(self, user: UserInfo, task_id: str, data: Any) -> dict:
@@ -557,8 +691,12 @@ class SiaStore:
         tomorrow = today + timedelta(days=1)
         stmt = (
             select(Task)
-            .where(Task.user_pk == user.pk, Task.deleted_ms.is_(None), Task.status == "open",
-                   Task.due_date.in_([today, tomorrow]))
+            .where(
+                Task.user_pk == user.pk,
+                Task.deleted_ms.is_(None),
+                Task.status == "open",
+                Task.due_date.in_([today, tomorrow]),
+            )
             .order_by(Task.due_date, Task.created_ms, Task.pk)
         )
         with self.tx() as s:
@@ -590,8 +728,8 @@ class SiaStore:
             now = self.now_ms()
             if enabled and not setting.enabled:
                 if s.get(SalesforceConnection, user.pk) is None:
-                    raise ValidationFailed("connect Salesforce before switching task sync on",
-                                           field="enabled")
+                    # A conflict with the user's state, not a malformed body (the body is valid).
+                    raise Conflict("connect Salesforce before switching task sync on", field="enabled")
                 setting.enabled = True
                 setting.first_enabled_ms = setting.first_enabled_ms or now
                 setting.last_enabled_ms = now
@@ -615,8 +753,12 @@ class SiaStore:
             if key not in allowed:
                 raise ValidationFailed(f"unknown field '{key}'", field=key)
         url = data.get("instance_url")
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts = urlsplit(url) if isinstance(url, str) else None
+            _ = parts.port if parts is not None else None  # a port beyond 65535 raises ValueError
+        except ValueError:  # https://[::1/ (an unclosed IPv6 bracket), port 99999999
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValidationFailed("'instance_url' must be an http(s) URL", field="instance_url")
         _text(data, "instance_url", 500)  # the column's width, checked before the database does
         username = _text(data, "username", 255, required=True)
@@ -627,10 +769,13 @@ class SiaStore:
             raise ValidationFailed("'password' must not be empty", field="password")
         security_token = _text(data, "security_token", 255) or ""
         sf_user = data.get("salesforce_user_id")
-        if sf_user is not None and (not isinstance(sf_user, str)
-                                    or not re.fullmatch(r"005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?", sf_user)):
-            raise ValidationFailed("'salesforce_user_id' must be a Salesforce user id (005...)",
-                                   field="salesforce_user_id")
+        if sf_user is not None and (
+            not isinstance(sf_user, str)
+            or not re.fullmatch(r"005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?", sf_user)
+        ):
+            raise ValidationFailed(
+                "'salesforce_user_id' must be a Salesforce user id (005...)", field="salesforce_user_id"
+            )
         with self.tx() as s:
             conn = s.get(SalesforceConnection, user.pk)
             if conn is None:
@@ -662,8 +807,12 @@ class SiaStore:
         with self.tx() as s:
             row = s.get(InstanceSetting, SUBJECT_TEMPLATE_KEY)
         custom = row.value if row is not None else None
-        return {"template": custom if custom is not None else DEFAULT_TEMPLATE, "is_default": custom is None,
-                "fields": list(DYNAMIC_FIELDS), "updated_at": ms_to_iso(row.updated_ms) if row else None}
+        return {
+            "template": custom if custom is not None else DEFAULT_TEMPLATE,
+            "is_default": custom is None,
+            "fields": list(DYNAMIC_FIELDS),
+            "updated_at": ms_to_iso(row.updated_ms) if row else None,
+        }
 
     def subject_template_text(self) -> str:
         return self.get_subject_template()["template"]
@@ -702,20 +851,35 @@ class SiaStore:
     # -- service view ---------------------------------------------------------------------------------------
     def sync_users(self) -> list[dict]:
         """Every user with task sync on, with the connection the sync needs (secrets included)."""
-        stmt = (select(User).join(TaskSyncSetting, TaskSyncSetting.user_pk == User.pk)
-                .where(TaskSyncSetting.enabled.is_(True)).order_by(User.pk))
+        stmt = (
+            select(User)
+            .join(TaskSyncSetting, TaskSyncSetting.user_pk == User.pk)
+            .where(TaskSyncSetting.enabled.is_(True))
+            .order_by(User.pk)
+        )
         with self.tx() as s:
             out = []
             for user in s.scalars(stmt):
                 conn = user.salesforce
                 salesforce = None
                 if conn is not None:
-                    salesforce = {"instance_url": conn.instance_url, "username": conn.username,
-                                  "password": conn.password, "security_token": conn.security_token,
-                                  "salesforce_user_id": conn.salesforce_user_id}
-                out.append({"user_id": user.public_id, "email": user.email, "name": user.name,
-                            "time_zone": user.time_zone, "task_sync": _sync_to_dict(user.task_sync),
-                            "salesforce": salesforce})
+                    salesforce = {
+                        "instance_url": conn.instance_url,
+                        "username": conn.username,
+                        "password": conn.password,
+                        "security_token": conn.security_token,
+                        "salesforce_user_id": conn.salesforce_user_id,
+                    }
+                out.append(
+                    {
+                        "user_id": user.public_id,
+                        "email": user.email,
+                        "name": user.name,
+                        "time_zone": user.time_zone,
+                        "task_sync": _sync_to_dict(user.task_sync),
+                        "salesforce": salesforce,
+                    }
+                )
             return out
 
     # -- seeding --------------------------------------------------------------------------------------------
@@ -731,8 +895,12 @@ class SiaStore:
         for _ in range(count):
             kind = rng.choice(TASK_TYPES)
             person = fake.name()
-            name = {"email": f"Email {person}", "call": f"Call {person}", "inmail": f"InMail {person}",
-                    "custom": f"{fake.bs().capitalize()} for {person}"}[kind]
+            name = {
+                "email": f"Email {person}",
+                "call": f"Call {person}",
+                "inmail": f"InMail {person}",
+                "custom": f"{fake.bs().capitalize()} for {person}",
+            }[kind]
             offset = rng.randint(-5, 10)
             data: dict[str, Any] = {
                 "type": kind,
@@ -743,8 +911,11 @@ class SiaStore:
                 "details": fake.paragraph(nb_sentences=2),
             }
             if rng.random() < 0.3:
-                data.update(sales_campaign_name=f"{fake.catch_phrase()} campaign",
-                            sales_campaign_day=rng.randint(1, 20), sales_campaign_step=rng.randint(1, 8))
+                data.update(
+                    sales_campaign_name=f"{fake.catch_phrase()} campaign",
+                    sales_campaign_day=rng.randint(1, 20),
+                    sales_campaign_step=rng.randint(1, 8),
+                )
             if kind == "call" and rng.random() < 0.5:
                 data.update(call_reason=rng.choice(["Follow-up", "Discovery", "Renewal", "Demo"]))
             ids.append(self.create_task(user, data)["id"])

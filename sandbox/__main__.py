@@ -19,10 +19,10 @@ from pathlib import Path
 import click
 
 from mock_core import Clock
-from mock_core.server import ServerThread
+from mock_core.server import ServerThread, check_exposure
 from mock_salesforce import DEFAULT_PASSWORD, DEFAULT_TOKEN, DEFAULT_USERNAME, get_org
 from mock_salesforce import create_app as create_salesforce_app
-from mock_sia import ADMIN_TOKEN, ANN_TOKEN, DEFAULT_PAGE_PASSWORD
+from mock_sia import ADMIN_TOKEN, ANN_TOKEN, page_password
 from mock_sia.app import create_app as create_sia_app
 from mock_sia.app import get_sia
 from sandbox.seed import due_soon, seed_salesforce
@@ -78,12 +78,30 @@ def _check_port(host: str, port: int, flag: str) -> None:
     type=click.Path(file_okay=False),
     help="Where the SQLite files and the CA certificate go (wiped at start).",
 )
+@click.option(
+    "--admin-token",
+    default=None,
+    envvar="MOCK_ADMIN_TOKEN",
+    show_envvar=True,
+    help="Require 'X-Admin-Token' on both mocks' /__admin (needed when --host is not loopback).",
+)
 def main(
-    sf_port: int, sia_port: int, host: str, interval: float, tasks: int, seed_value: int, workdir: str
+    sf_port: int,
+    sia_port: int,
+    host: str,
+    interval: float,
+    tasks: int,
+    seed_value: int,
+    workdir: str,
+    admin_token: str | None,
 ) -> None:
     """Run both mocks and the sync daemon, seeded, until Ctrl-C."""
     if interval <= 0:
         raise click.BadParameter("must be positive", param_hint="--interval")
+    try:
+        check_exposure(host, admin_token)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     _check_port(host, sf_port, "--sf-port")
     _check_port(host, sia_port, "--sia-port")
     root = Path(workdir)
@@ -92,10 +110,18 @@ def main(
     clock = Clock()  # real time: the sandbox is for people
 
     sf_app = create_salesforce_app(
-        {"CLOCK": clock, "DB_URL": f"sqlite:///{root / 'salesforce.db'}", "INSTANCE_URL": None}
+        {
+            "CLOCK": clock,
+            "DB_URL": f"sqlite:///{root / 'salesforce.db'}",
+            "INSTANCE_URL": None,
+            "ADMIN_TOKEN": admin_token,
+        }
     )
-    sia_app = create_sia_app({"CLOCK": clock, "DB_URL": f"sqlite:///{root / 'sia.db'}"})
+    sia_app = create_sia_app(
+        {"CLOCK": clock, "DB_URL": f"sqlite:///{root / 'sia.db'}", "ADMIN_TOKEN": admin_token}
+    )
     org, sia = get_org(sf_app), get_sia(sia_app)
+    ann_login = f"ann@sia.example / {page_password('ann@sia.example')}"
     try:
         sf_server = ServerThread(sf_app, host, sf_port, tls=True, cert_dir=str(root)).start()
         sia_server = ServerThread(sia_app, host, sia_port, tls=False).start()
@@ -127,7 +153,6 @@ def main(
     engine = build_engine(
         sia_server.url, sia.service_token, state_url, sf_server.url, sf_server.ca_path, clock=clock
     )
-    page_password = sia_app.config.get("PAGE_PASSWORD", DEFAULT_PAGE_PASSWORD)
     stop = threading.Event()
 
     def daemon() -> None:
@@ -152,7 +177,7 @@ def main(
 tasksync sandbox is running (Ctrl-C stops everything)
 
   SIA (Sales Insight Actions) mock   {sia_server.url}
-    settings page                    {sia_server.url}/settings     password: {page_password}
+    settings page                    {sia_server.url}/settings     {ann_login}
     Command Center                   {sia_server.url}/command_center    all tasks: {sia_server.url}/tasks
     users                            ann@sia.example (token {ANN_TOKEN})
                                      admin@sia.example (token {ADMIN_TOKEN})

@@ -34,6 +34,7 @@ from mock_salesforce import (
 from mock_salesforce import mock_salesforce as _intercept_salesforce
 from mock_sia.app import DEFAULT_BASE_URL, get_sia, sia_session
 from mock_sia.app import create_app as create_sia_app
+from mock_sia.app import page_password as sia_page_password
 from sync.adapters.salesforce import SalesforceAdapter
 from sync.adapters.sia import SiaAdapter
 from sync.engine import Engine, EngineSettings, Hooks
@@ -158,10 +159,7 @@ class Harness:
 
     def page_password(self, email: str = DEFAULT_SIA_USER) -> str:
         """The password of an SIA user on the login page (for browser tests)."""
-        per_user = getattr(self.sia, "page_password", None)
-        if callable(per_user):
-            return per_user(email)
-        return str(self.sia_app.config.get("PAGE_PASSWORD") or f"{email.split('@')[0]}-password")
+        return sia_page_password(email)
 
     # -- acting ------------------------------------------------------------------------------
     def run_pass(self):

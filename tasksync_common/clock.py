@@ -21,7 +21,10 @@ def parse_instant(value: str) -> datetime:
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00:00+14:00, 9999-12-31T23:59:59-14:00
+        raise ValueError(f"instant out of range: {value}") from exc
 
 
 class Clock:

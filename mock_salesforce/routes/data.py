@@ -225,6 +225,16 @@ def _collection_body() -> tuple[list, bool]:
     return records, all_or_none
 
 
+_JSON_TOKENS = {
+    int: "VALUE_NUMBER_INT",
+    float: "VALUE_NUMBER_FLOAT",
+    bool: "VALUE_TRUE",
+    type(None): "VALUE_NULL",
+    list: "START_ARRAY",
+    dict: "START_OBJECT",
+}
+
+
 def _flag(name: str) -> bool:
     value = request.args.get(name, "false").lower()
     if value not in ("true", "false"):
@@ -260,6 +270,13 @@ def collection_retrieve(ver: str, sobject: str) -> Response:
         ids, fields = data.get("ids") or [], data.get("fields") or []
         if not isinstance(ids, list) or not isinstance(fields, list):
             raise E.JsonParserError("'ids' and 'fields' must be lists")
+        for name, values in (("ids", ids), ("fields", fields)):
+            wrong = next((v for v in values if not isinstance(v, str)), ...)
+            if wrong is not ...:
+                token = _JSON_TOKENS.get(type(wrong), "START_OBJECT")
+                raise E.JsonParserError(
+                    f"Cannot deserialize instance of string from {token} value in '{name}'", fields=[name]
+                )
     if not ids:
         raise E.MissingArgument("The ids parameter is required", fields=[])
     return sf_json(svc.collection_retrieve(sobject, ids, fields, ver))

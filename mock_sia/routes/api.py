@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import secrets
-from functools import cache
-from pathlib import Path
 
-import yaml
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from mock_core.clock import parse_instant
+from mock_sia.contract import OPENAPI_PATH, contract, openapi_document
 from mock_sia.errors import BadRequest, Forbidden, NotFound, Unauthorized, ValidationFailed
 from mock_sia.store import (
     LIST_LIMIT_MAX,
@@ -23,14 +21,7 @@ from mock_sia.store import (
     to_ms,
 )
 
-OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
-
-
-@cache
-def openapi_document() -> dict:
-    """The OpenAPI 3.1 document kept in the repository (`mock_sia/openapi.yaml`)."""
-    with OPENAPI_PATH.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+__all__ = ["OPENAPI_PATH", "api_blueprint", "openapi_document"]
 
 
 def _svc():
@@ -67,8 +58,9 @@ def _user() -> UserInfo:
     """The user the request acts as (a user token, or the service token with X-SIA-User)."""
     user = g.get("sia_user")
     if user is None:
-        raise Forbidden("the service token acts for a user only with the header X-SIA-User: <user id>",
-                        field="X-SIA-User")
+        raise Forbidden(
+            "the service token acts for a user only with the header X-SIA-User: <user id>", field="X-SIA-User"
+        )
     return user
 
 
@@ -107,6 +99,18 @@ def api_blueprint() -> Blueprint:
         g.sia_user = user
         g.sia_principal = user.id
 
+    @bp.before_request
+    def _contract() -> None:
+        """The request against its operation in openapi.yaml (the one source of truth)."""
+        if request.url_rule is None:
+            return
+        op = contract().operation(request.url_rule.rule, request.method)
+        if op is None:
+            return
+        contract().check_parameters(op, request.args, request.headers, request.view_args or {})
+        if op.body is not None and (op.body_required or request.get_data(cache=True).strip()):
+            contract().check_body(op, _json_body())
+
     def service_only() -> None:
         if not g.sia_service:
             raise Forbidden("this endpoint needs the service token")
@@ -132,13 +136,14 @@ def api_blueprint() -> Blueprint:
                 # A '+' of an unencoded offset arrives as a space.
                 since_ms = to_ms(parse_instant(since.replace(" ", "+")))
             except ValueError as exc:
-                raise BadRequest("'updated_since' must be an ISO-8601 instant",
-                                 field="updated_since") from exc
+                raise BadRequest(
+                    "'updated_since' must be an ISO-8601 instant", field="updated_since"
+                ) from exc
         status = args.get("status") or None
         if status is not None and status not in TASK_STATUSES:
             raise BadRequest("'status' must be open or complete", field="status")
-        limit_text = args.get("limit", "100")
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= LIST_LIMIT_MAX:
+        limit_text = args.get("limit") or "100"
+        if not limit_text.isascii() or not limit_text.isdigit() or not 1 <= int(limit_text) <= LIST_LIMIT_MAX:
             raise BadRequest(f"'limit' must be a whole number 1..{LIST_LIMIT_MAX}", field="limit")
         cursor = args.get("cursor")
         after = args.get("after")
@@ -174,16 +179,16 @@ def api_blueprint() -> Blueprint:
             raise ValidationFailed(f"unknown field '{sorted(extra)[0]}'", field=sorted(extra)[0])
         return jsonify({"results": _svc().store.batch(user, body.get("operations"))})
 
-    @bp.get("/tasks/<task_id>")
+    @bp.get("/tasks/<task_id:task_id>")
     def get_task(task_id: str):
         return jsonify(_svc().store.get_task(_user(), task_id, _bool_arg("include_deleted")))
 
-    @bp.patch("/tasks/<task_id>")
+    @bp.patch("/tasks/<task_id:task_id>")
     def update_task(task_id: str):
         user = _user()
         return jsonify(_svc().store.update_task(user, task_id, _json_body()))
 
-    @bp.delete("/tasks/<task_id>")
+    @bp.delete("/tasks/<task_id:task_id>")
     def delete_task(task_id: str):
         _svc().store.delete_task(_user(), task_id)
         return Response(status=204)
@@ -237,8 +242,9 @@ def api_blueprint() -> Blueprint:
         user = _user()
         body = _json_body()
         _no_extra(body, {"template", "task", "task_id"})
-        return jsonify(_svc().store.preview_subject(user, body.get("template"), body.get("task"),
-                                                    body.get("task_id")))
+        return jsonify(
+            _svc().store.preview_subject(user, body.get("template"), body.get("task"), body.get("task_id"))
+        )
 
     # -- service endpoints (the sync) -----------------------------------------------------------------
     @bp.get("/service/sync_users")
@@ -250,8 +256,13 @@ def api_blueprint() -> Blueprint:
     def service_template():
         service_only()
         template = _svc().store.get_subject_template()
-        return jsonify({"template": template["template"], "is_default": template["is_default"],
-                        "updated_at": template["updated_at"]})
+        return jsonify(
+            {
+                "template": template["template"],
+                "is_default": template["is_default"],
+                "updated_at": template["updated_at"],
+            }
+        )
 
     @bp.get("/openapi.json")
     def openapi():

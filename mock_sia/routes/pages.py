@@ -54,9 +54,9 @@ def _safe_next(target: str | None) -> str:
 def login_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        user = _svc().store.user_by_id(session.get("uid", ""))
+        user = _svc().store.page_session_user(session.get("sid"))  # gone after logout: refused
         if user is None:
-            session.pop("uid", None)
+            session.pop("sid", None)
             return redirect(url_for("sia_pages.login", next=request.full_path.rstrip("?")))
         g.sia_principal = f"page:{user.id}"
         g.page_user = user
@@ -118,21 +118,28 @@ def pages_blueprint() -> Blueprint:
         if token:
             user = svc.store.user_by_token(token)
         elif email:
-            candidate = svc.store.user_by_email(email)
-            if candidate is not None and secrets.compare_digest(
-                password.encode(), str(current_app.config["PAGE_PASSWORD"]).encode()
-            ):
-                user = candidate
+            wait = svc.login_throttle.retry_after(email)
+            if wait:  # throttled per account: too many wrong passwords in a row
+                flash(f"Too many failed sign-ins for this account; try again in {wait} seconds.", "error")
+                page = render_template("login.html", next=request.form.get("next", ""))
+                return Response(page, status=429, headers={"Retry-After": str(wait)})
+            user = svc.store.check_password(email, password)
+            if user is None:
+                svc.login_throttle.failed(email)
+            else:
+                svc.login_throttle.succeeded(email)
         if user is None:
             flash("Unknown e-mail and password, or unknown API token.", "error")
             return redirect(url_for("sia_pages.login", next=request.form.get("next", "")))
+        svc.store.close_page_session(session.get("sid"))
         session.clear()
-        session["uid"] = user.id
+        session["sid"] = svc.store.open_page_session(user)
         csrf_token()
         return redirect(_safe_next(request.form.get("next")))
 
     @bp.post("/logout")
     def logout():
+        _svc().store.close_page_session(session.get("sid"))  # a replayed cookie no longer signs in
         session.clear()
         flash("Signed out.", "info")
         return redirect(url_for("sia_pages.login"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mock_salesforce import DEFAULT_PASSWORD, DEFAULT_TOKEN, DEFAULT_USERNAME, mock_salesforce
-from mock_sia import DEFAULT_PAGE_PASSWORD
+from mock_sia import page_password
 
 from .helpers import csrf_of
 
@@ -16,7 +16,8 @@ def browser(app):
     return app.test_client()
 
 
-def login(browser, email="ann@sia.example", password=DEFAULT_PAGE_PASSWORD):
+def login(browser, email="ann@sia.example", password=None):
+    password = password if password is not None else page_password(email)
     page = browser.get("/login")
     return browser.post(
         "/login",

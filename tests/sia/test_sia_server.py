@@ -4,9 +4,11 @@ control plane with its Python mirror, persistence, and `sia_session`."""
 from __future__ import annotations
 
 import re
+import stat
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import requests
@@ -232,7 +234,13 @@ def test_standalone_server_prints_url_and_tokens_and_serves():
         output = "".join(lines)
         url = re.search(r"listening on (http://\S+)", output).group(1)
         assert "seeded 3 tasks" in output
-        assert f"token {ANN_TOKEN}" in output and f"token {ADMIN_TOKEN}" in output and SERVICE_TOKEN in output
+        # No secret in the banner; they are in a file only the owner can read.
+        assert ANN_TOKEN not in output and ADMIN_TOKEN not in output and SERVICE_TOKEN not in output
+        path = Path(re.search(r"tokens and passwords: (\S+)", output).group(1))
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        secrets_text = path.read_text()
+        assert f"token {ANN_TOKEN}" in secrets_text and SERVICE_TOKEN in secrets_text
+        assert "ann-password" in secrets_text
         response = requests.get(
             f"{url}/api/v1/tasks", headers={"Authorization": f"Bearer {ANN_TOKEN}"}, timeout=5
         )

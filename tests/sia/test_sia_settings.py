@@ -28,9 +28,7 @@ def test_task_sync_is_off_by_default(ann):
 
 
 def test_task_sync_needs_a_salesforce_connection(ann):
-    assert_error(
-        ann.put("/api/v1/settings/task_sync", json={"enabled": True}), 422, "validation_failed", "enabled"
-    )
+    assert_error(ann.put("/api/v1/settings/task_sync", json={"enabled": True}), 409, "conflict", "enabled")
     assert ann.get("/api/v1/settings/task_sync").json()["enabled"] is False
 
 
