@@ -145,52 +145,59 @@ class Lab:
             session.verify = self.sf.ca_path
         return session
 
-    def add_users(self, count: int, tasks: int = 0, start: int = 0) -> list[str]:
+    def add_users(self, count: int, tasks: int = 0, start: int = 0, threads: int = 8) -> list[str]:
         """`count` reps: a Salesforce user with `tasks` tasks, an SIA user connected to it, sync on."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            made = list(pool.map(lambda i: self._add_user(i, tasks), range(start, start + count)))
+        for uid, info in made:
+            self.users[uid] = info
+        return [uid for uid, _ in made]
+
+    def _add_user(self, i: int, tasks: int) -> tuple[str, dict]:
         assert self.sf and self.sia
         sf, sia = self.sf_session(), requests.Session()
         service = {"Authorization": f"Bearer {self.sia.service_token}"}
-        made = []
-        for i in range(start, start + count):
-            username = f"rep{i}@fleet.example"
-            r = sf.post(
-                f"{self.sf.url}/__admin/users",
-                json={
-                    "Username": username,
-                    "LastName": f"Rep{i}",
-                    "Password": SF_PASSWORD,
-                    "SecurityToken": SF_TOKEN,
-                },
-            )
-            r.raise_for_status()
-            sf_id = r.json()["Id"]
-            if tasks:
-                sf.post(
-                    f"{self.sf.url}/__admin/seed", json={"count": tasks, "seed": i, "owner": sf_id}
-                ).raise_for_status()
-            r = sia.post(
-                f"{self.sia.url}/__admin/users", json={"name": f"Rep {i}", "email": f"rep{i}@sia.example"}
-            )
-            r.raise_for_status()
-            uid = r.json()["id"]
-            acting = {**service, "X-SIA-User": uid}
-            sia.put(
-                f"{self.sia.url}/api/v1/settings/salesforce_connection",
-                headers=acting,
-                json={
-                    "instance_url": self.sf.url,
-                    "username": username,
-                    "password": SF_PASSWORD,
-                    "security_token": SF_TOKEN,
-                    "salesforce_user_id": sf_id,
-                },
+        username = f"rep{i}@fleet.example"
+        r = sf.post(
+            f"{self.sf.url}/__admin/users",
+            json={
+                "Username": username,
+                "LastName": f"Rep{i}",
+                "Password": SF_PASSWORD,
+                "SecurityToken": SF_TOKEN,
+            },
+        )
+        r.raise_for_status()
+        sf_id = r.json()["Id"]
+        if tasks:
+            sf.post(
+                f"{self.sf.url}/__admin/seed", json={"count": tasks, "seed": i, "owner": sf_id}
             ).raise_for_status()
-            sia.put(
-                f"{self.sia.url}/api/v1/settings/task_sync", headers=acting, json={"enabled": True}
-            ).raise_for_status()
-            self.users[uid] = {"sf_id": sf_id, "sf_username": username}
-            made.append(uid)
-        return made
+        r = sia.post(
+            f"{self.sia.url}/__admin/users", json={"name": f"Rep {i}", "email": f"rep{i}@sia.example"}
+        )
+        r.raise_for_status()
+        uid = r.json()["id"]
+        acting = {**service, "X-SIA-User": uid}
+        sia.put(
+            f"{self.sia.url}/api/v1/settings/salesforce_connection",
+            headers=acting,
+            json={
+                "instance_url": self.sf.url,
+                "username": username,
+                "password": SF_PASSWORD,
+                "security_token": SF_TOKEN,
+                "salesforce_user_id": sf_id,
+            },
+        ).raise_for_status()
+        sia.put(
+            f"{self.sia.url}/api/v1/settings/task_sync", headers=acting, json={"enabled": True}
+        ).raise_for_status()
+        sf.close()
+        sia.close()
+        return uid, {"sf_id": sf_id, "sf_username": username}
 
     # -- workers --------------------------------------------------------------------------------
     def worker_argv(
