@@ -178,6 +178,37 @@ def fleet_main(users: int, tasks: int, counts: list[int], timeout: float) -> Non
 @click.option(
     "--timeout", type=float, default=900, show_default=True, help="Most seconds one round may take."
 )
-def main(users: int, tasks: int, counts: tuple[int, ...], timeout: float) -> None:
+@click.option(
+    "--load",
+    "clients",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Instead: requests/s each mock sustains with this many concurrent clients.",
+)
+@click.option("--seconds", type=float, default=10, show_default=True, help="How long --load runs per mock.")
+def main(
+    users: int, tasks: int, counts: tuple[int, ...], timeout: float, clients: int | None, seconds: float
+) -> None:
     """Users synced per second by 1, 2 and 4 fleet workers on PostgreSQL (figures only)."""
+    if clients:
+        load_main(clients, seconds)
+        return
     fleet_main(users, tasks, list(counts), timeout)
+
+
+def load_main(clients: int, seconds: float) -> None:
+    """Requests per second each mock server answers on PostgreSQL with `clients` concurrent clients."""
+    url = os.environ.get("TASKSYNC_PG_URL")
+    if not url:
+        raise click.UsageError("TASKSYNC_PG_URL is not set: the mocks run on PostgreSQL here")
+    from benchmarks.mock_load import run_load
+    from sandbox.fleet import Lab
+
+    print(f"mock servers on PostgreSQL, {clients} concurrent clients, {seconds:g} s each, 4 reads : 1 write")
+    print(f"  machine: {os.cpu_count()} CPU(s); load average {os.getloadavg()[0]:.2f} at start")
+    with TemporaryDirectory() as tmp, Lab(url, Path(tmp), prefix="tasksync_bench_load") as lab:
+        lab.add_users(16, tasks=20)
+        for side in ("sia", "salesforce"):
+            r = run_load(lab, side, clients, seconds)
+            first = f" (first: {r.errors[0]})" if r.errors else ""
+            print(f"  {r.name:10} {r.per_second:7.1f} req/s, {r.ok} answered, {len(r.errors)} errors{first}")
