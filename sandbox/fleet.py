@@ -241,17 +241,20 @@ class Lab:
         self.workers[name] = proc
         return proc
 
-    def stop_workers(self, timeout: float = 30) -> None:
+    def stop_workers(self, timeout: float = 30) -> dict[str, int]:
+        """SIGTERM every worker (graceful stop) -> each one's exit code (negative: killed by a signal)."""
         for proc in self.workers.values():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        for proc in self.workers.values():
+        codes = {}
+        for name, proc in self.workers.items():
             try:
-                proc.wait(timeout)
+                codes[name] = proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 proc.kill()
-                proc.wait()
+                codes[name] = proc.wait()
         self.workers.clear()
+        return codes
 
     def enqueue_all(self) -> None:
         assert self.sia
