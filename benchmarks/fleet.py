@@ -14,6 +14,7 @@ workers), and each worker's peak resident memory. Figures only - nothing here as
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -116,6 +117,11 @@ def fleet_main(users: int, tasks: int, counts: list[int], timeout: float) -> Non
     from sqlalchemy import create_engine
 
     from sandbox.fleet import Lab
+
+    def interrupted(*_):  # SIGTERM too stops the servers and workers and drops the databases
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
 
     print(
         f"tasksync fleet benchmark: {users} reps x {tasks} Salesforce tasks, PostgreSQL, "

@@ -154,7 +154,7 @@ def worker(
         heartbeat=heartbeat,
         stalled_after=3 * heartbeat,
         shutdown_timeout=shutdown_timeout,
-        directory_ttl=min(30.0, float(interval)),
+        directory_ttl=min(300.0, float(interval)),
     )
     fleet = Fleet(settings, name=name)
     _require_schema(fleet)

@@ -89,7 +89,7 @@ class FleetSettings:
     heartbeat: float = 10.0  # seconds between a worker's heartbeats
     stalled_after: float = 30.0  # a worker silent this long is dead; its jobs are retried
     shutdown_timeout: float = 30.0  # SIGTERM: seconds running passes get to finish
-    directory_ttl: float = 30.0  # seconds a worker trusts its copy of SIA's list of sync users
+    directory_ttl: float = 60.0  # seconds a worker trusts its copy of SIA's list of sync users (R1.3)
     max_attempts: int = 5  # Procrastinate retries of a pass that failed transiently
     retry_wait: int = 5  # seconds before the first retry (then exponential)
 
