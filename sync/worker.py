@@ -156,6 +156,7 @@ class Fleet:
         self._state: StateStore | None = None
         self._engines: queue.Queue[Engine] | None = None
         self._directory: _Directory | None = None
+        self._concurrency = 1  # engines in this worker (its --concurrency)
         self._register_tasks()
 
     # -- the state database ---------------------------------------------------------------------
@@ -300,8 +301,6 @@ class Fleet:
         outcome = "deferred" if report.deferred else "stopped" if report.stopped else "ok"
         fleet_store.finish_pass(self.db, pass_id, outcome, report.deferred or report.stopped, data)
         return {"user_id": user_id, "outcome": outcome, "writes": report.writes}
-
-    _concurrency: int = 1
 
     # -- the schema ---------------------------------------------------------------------------------
     def upgrade_schema(self) -> list[str]:
