@@ -5,10 +5,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 MODE   ?= inprocess
 
-.PHONY: install run test lint typecheck format acceptance browser bench fuzz soak clean help
+.PHONY: install run run-fleet test lint typecheck format acceptance browser bench fuzz soak clean help
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ install: $(STAMP) ## create .venv and install the project with its dev extras
 
 run: $(STAMP) ## the sandbox: both mocks (seeded) and the sync daemon; Ctrl-C stops everything
 	$(PY) -m sandbox
+
+run-fleet: $(STAMP) ## the fleet sandbox: mocks + 3 tasksync workers on PostgreSQL (TASKSYNC_PG_URL) sharing 30 reps
+	$(PY) -m sandbox.fleet
 
 test: $(STAMP) ## every test: unit, contract, integration, features (both modes), lint, types
 	$(PY) -m ruff check .

@@ -3,6 +3,7 @@
 Usage: `python -m benchmarks [N ...]` - sizes to run (default 5000 10000);
 `python -m benchmarks --memory [N ...]` - the first import's peak memory, by page vs all at once
 (default 5000 20000). `--help` for the options.
+`python -m benchmarks fleet [--users N --tasks T]` - users/s of 1, 2, 4 fleet workers on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -173,4 +174,9 @@ def main(sizes: tuple[int, ...], memory: bool) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["fleet"]:  # the fleet benchmark (benchmarks/fleet.py) has its own options
+        from benchmarks.fleet import main as fleet_main
+
+        fleet_main(sys.argv[2:], prog_name="python -m benchmarks fleet")
+    else:
+        main()

@@ -444,3 +444,8 @@ def report(state_db, as_json, run_id) -> None:
         raise Failed(f"pass #{chosen.id} has not finished (started {chosen.started_at})")
     data = chosen.report
     click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else render_text(data))
+
+
+from sync.fleet_cli import attach as _attach_fleet  # noqa: E402 - the fleet's commands (sync/fleet_cli.py)
+
+_attach_fleet(main)
