@@ -27,6 +27,7 @@ run-fleet: $(STAMP) ## the fleet sandbox: mocks + 3 tasksync workers on PostgreS
 
 test: $(STAMP) ## every test: unit, contract, integration, features (both modes), lint, types
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(PY) -m pytest -q
 

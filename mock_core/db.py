@@ -11,9 +11,7 @@ from sqlalchemy.pool import StaticPool
 def make_engine(url: str | None = None) -> Engine:
     """`None` or `sqlite://` -> one in-memory database shared by every thread of this app."""
     if not url or url in ("sqlite://", "sqlite:///:memory:"):
-        engine = create_engine(
-            "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
-        )
+        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
     elif url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     else:

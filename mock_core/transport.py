@@ -29,8 +29,15 @@ class WSGITransport(BaseAdapter):
         super().__init__()
         self.app = app
 
-    def send(self, request: requests.PreparedRequest, stream=False, timeout=None, verify=True, cert=None,
-             proxies=None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream=False,
+        timeout=None,
+        verify=True,
+        cert=None,
+        proxies=None,
+    ) -> requests.Response:
         parts = urlsplit(request.url)
         body = request.body or b""
         if isinstance(body, str):
@@ -80,9 +87,7 @@ class WSGITransport(BaseAdapter):
                 if hasattr(result, "close"):
                     result.close()
         except DroppedConnection as exc:
-            raise requests.exceptions.ConnectionError(
-                f"Connection aborted: {exc}", request=request
-            ) from exc
+            raise requests.exceptions.ConnectionError(f"Connection aborted: {exc}", request=request) from exc
 
         response = requests.Response()
         response.status_code = int(captured["status"].split(" ", 1)[0])

@@ -14,8 +14,9 @@ class SiaError(MockCoreError):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None,
-                 status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, code: str | None = None, status: int | None = None
+    ) -> None:
         super().__init__(message, code=code, status=status)
         self.field = field
 
@@ -74,8 +75,15 @@ class RateLimited(SiaError):
         return {"Retry-After": str(self.retry_after)}
 
 
-STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                409: "conflict", 422: "validation_failed", 429: "rate_limited"}
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    422: "validation_failed",
+    429: "rate_limited",
+}
 
 
 def default_code(status: int) -> str:

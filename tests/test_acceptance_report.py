@@ -65,13 +65,15 @@ def check(shown, value):
 def run_tiny_suite(pytester):
     pytester.makefile(".feature", calculator=FEATURE)
     pytester.makepyfile(test_calculator=STEPS)
-    pytester.makeini(textwrap.dedent("""\
+    pytester.makeini(
+        textwrap.dedent("""\
         [pytest]
         markers =
             R9.1: rule
             R9.1a: rule
             R9.2: rule
-        """))
+        """)
+    )
     report = pytester.path / "out" / "acceptance.html"
     result = pytester.runpytest_inprocess(
         "-p", "reporting", "--strict-markers", f"--acceptance-html={report}"

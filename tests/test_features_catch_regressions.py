@@ -16,20 +16,28 @@ import pytest
 
 FEATURE_TESTS = Path(__file__).resolve().parent / "test_features.py"
 NAMED = "test_setting_low_in_salesforce_keeps_the_sales_insight_actions_priority[inprocess-high]"
-BREAK_R23A = '''
+BREAK_R23A = """
 def pytest_configure(config):
     from sync import rules
 
     # The regression: Salesforce "Low" now reaches SIA as "normal" (R2.3a: leave it as it was).
     rules.PRIORITY_SF_TO_SIA["Low"] = "normal"
-'''
+"""
 
 
 def run_low_priority_scenarios(pytester: pytest.Pytester, *extra: str) -> pytest.RunResult:
     pytester.makepyfile(break_r23a=BREAK_R23A)
     return pytester.runpytest_subprocess(
-        str(FEATURE_TESTS), "--mode=inprocess", "-k", "setting_low_in_salesforce", "-q", "-rf",
-        "-p", "no:cacheprovider", f"--rootdir={FEATURE_TESTS.parent.parent}", *extra,
+        str(FEATURE_TESTS),
+        "--mode=inprocess",
+        "-k",
+        "setting_low_in_salesforce",
+        "-q",
+        "-rf",
+        "-p",
+        "no:cacheprovider",
+        f"--rootdir={FEATURE_TESTS.parent.parent}",
+        *extra,
     )
 
 

@@ -94,8 +94,11 @@ def pages_blueprint() -> Blueprint:
             expected = session.get("csrf", "")
             if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
                 flash("The form had expired; please try again.", "error")
-                return redirect(request.referrer if request.referrer and _same_site(request.referrer)
-                                else url_for("sia_pages.login"))
+                return redirect(
+                    request.referrer
+                    if request.referrer and _same_site(request.referrer)
+                    else url_for("sia_pages.login")
+                )
         return None
 
     def _same_site(url: str) -> bool:
@@ -169,16 +172,22 @@ def pages_blueprint() -> Blueprint:
     def settings_salesforce(user: UserInfo):
         """R1.1: the connection is saved only when Salesforce accepts the login; otherwise the page says
         why, keeping what was typed (not the password)."""
-        data = {key: request.form.get(key, "") for key in ("instance_url", "username", "password",
-                                                          "security_token", "salesforce_user_id")}
+        data = {
+            key: request.form.get(key, "")
+            for key in ("instance_url", "username", "password", "security_token", "salesforce_user_id")
+        }
         data["salesforce_user_id"] = data["salesforce_user_id"].strip() or None
         store = _svc().store
         try:
             problem = None
             if current_app.config.get("CHECK_SALESFORCE_LOGIN", True) and _looks_complete(data):
-                problem = check_login(data["instance_url"].strip(), data["username"].strip(),
-                                      data["password"], data["security_token"],
-                                      current_app.config.get("SALESFORCE_CA_BUNDLE"))
+                problem = check_login(
+                    data["instance_url"].strip(),
+                    data["username"].strip(),
+                    data["password"],
+                    data["security_token"],
+                    current_app.config.get("SALESFORCE_CA_BUNDLE"),
+                )
             if problem is None:
                 store.connect_salesforce(user, data)
                 flash("Salesforce is connected.", "info")
@@ -247,8 +256,9 @@ def pages_blueprint() -> Blueprint:
             {**row, "status": health.describe(row["health"], row["enabled"], row["user"].time_zone, now)}
             for row in health.overview(store)
         ]
-        return render_template("admin_sync.html", user=user, rows=rows,
-                               local=lambda iso: health.local_time(iso, user.time_zone))
+        return render_template(
+            "admin_sync.html", user=user, rows=rows, local=lambda iso: health.local_time(iso, user.time_zone)
+        )
 
     # -- all tasks ----------------------------------------------------------------------------------
     @bp.get("/tasks")
@@ -262,16 +272,18 @@ def pages_blueprint() -> Blueprint:
         except ValueError:
             page = 1
         listing = task_page(_svc().store, user, None if status == "all" else status, page)
-        return render_template("tasks.html", user=user, listing=listing, status=status,
-                               statuses=(*TASK_STATUSES, "all"))
+        return render_template(
+            "tasks.html", user=user, listing=listing, status=status, statuses=(*TASK_STATUSES, "all")
+        )
 
     # -- the Command Center --------------------------------------------------------------------------
     @bp.get("/command_center")
     @login_required
     def command_center(user: UserInfo):
         view = _svc().store.command_center(user)
-        return render_template("command_center.html", user=user, view=view, types=TASK_TYPES,
-                               priorities=TASK_PRIORITIES)
+        return render_template(
+            "command_center.html", user=user, view=view, types=TASK_TYPES, priorities=TASK_PRIORITIES
+        )
 
     @bp.post("/tasks")
     @login_required
@@ -311,8 +323,9 @@ def pages_blueprint() -> Blueprint:
         except SiaError as exc:
             flash(_message(exc), "error")
             return redirect(url_for("sia_pages.command_center"))
-        return render_template("edit_task.html", user=user, task=task, types=TASK_TYPES,
-                               priorities=TASK_PRIORITIES)
+        return render_template(
+            "edit_task.html", user=user, task=task, types=TASK_TYPES, priorities=TASK_PRIORITIES
+        )
 
     @bp.post("/tasks/<task_id>/edit")
     @login_required
@@ -340,14 +353,21 @@ def pages_blueprint() -> Blueprint:
 def _looks_complete(data: dict) -> bool:
     """Worth a login attempt: an http(s) URL, a username and a password (else the store says what's wrong)."""
     parts = urlsplit(data["instance_url"].strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and bool(data["username"].strip()) \
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and bool(data["username"].strip())
         and bool(data["password"])
+    )
 
 
 def error_page(exc):
     """404, 403, 405 ... on the pages: the site's own look, with a way back (the API answers JSON)."""
-    words = {403: "You are not allowed to see this page.", 404: "There is no such page.",
-             405: "This page does not take that kind of request."}
+    words = {
+        403: "You are not allowed to see this page.",
+        404: "There is no such page.",
+        405: "This page does not take that kind of request.",
+    }
     message = words.get(exc.code or 500, exc.description or "Something went wrong.")
     return render_template("error.html", code=exc.code, name=exc.name, message=message), exc.code or 500
 

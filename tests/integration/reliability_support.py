@@ -21,8 +21,10 @@ from sync.domain import content_hash, sf_view, sia_view
 from sync.rules import PRIORITY_SF_TO_SIA, STATUS_SF_TO_SIA
 from sync.state.models import ConflictRecord, Cursor, DeletionRecord, Link, TaskError, UserState
 
-SF_FIELDS = "Id, Subject, Status, Priority, ActivityDate, Description, Type, OwnerId, SIA_Task_Id__c, " \
+SF_FIELDS = (
+    "Id, Subject, Status, Priority, ActivityDate, Description, Type, OwnerId, SIA_Task_Id__c, "
     "IsDeleted, SystemModstamp"
+)
 
 
 def step(h, extra_clocks=(), **delta):
@@ -157,8 +159,10 @@ def convergence_problems(
                 problems.append(f"deleted link {lk.sia_id}/{lk.sf_id} has a live side again")
             continue
         if task is None or rec is None:
-            problems.append(f"live link {lk.sia_id}/{lk.sf_id} is missing a side (sia={task is not None}, "
-                            f"sf={rec is not None})")
+            problems.append(
+                f"live link {lk.sia_id}/{lk.sf_id} is missing a side (sia={task is not None}, "
+                f"sf={rec is not None})"
+            )
             continue
         for p in mapping_problems(task, rec, subject_is_name=subject_is_name):
             problems.append(f"{lk.sia_id}/{lk.sf_id}: {p}")

@@ -112,23 +112,34 @@ class SyncMachine(RuleBasedStateMachine):
         self.n += 1
         name = f"sia task {self.n}"
         self.h.clock.advance(seconds=3)
-        r = self.h.sia_api("POST", "/tasks", json={"name": name, "priority": priority, "due_date": due,
-                                                   "details": details})
+        r = self.h.sia_api(
+            "POST", "/tasks", json={"name": name, "priority": priority, "due_date": due, "details": details}
+        )
         assert r.status_code == 201, r.text
         self.sia_ids[name] = r.json()["id"]
-        self.tasks[name] = Expect(name, "sia", {"status": {"open"}, "priority": {priority},
-                                                "due_date": {due}, "details": {details}})
+        self.tasks[name] = Expect(
+            name, "sia", {"status": {"open"}, "priority": {priority}, "due_date": {due}, "details": {details}}
+        )
 
     @rule(priority=VALUES["priority"], due=VALUES["due_date"], details=VALUES["details"])
     def create_in_salesforce(self, priority, due, details):
         self.n += 1
         name = f"sf task {self.n}"
         self.h.clock.advance(seconds=3)
-        rec = self.sf.Task.create({"Subject": name, "Priority": FIELDS["priority"][1](priority),
-                                   "ActivityDate": due, "Description": details})
+        rec = self.sf.Task.create(
+            {
+                "Subject": name,
+                "Priority": FIELDS["priority"][1](priority),
+                "ActivityDate": due,
+                "Description": details,
+            }
+        )
         self.sf_ids[name] = rec["id"]
-        self.tasks[name] = Expect(name, "salesforce", {"status": {"open"}, "priority": {priority},
-                                                       "due_date": {due}, "details": {details}})
+        self.tasks[name] = Expect(
+            name,
+            "salesforce",
+            {"status": {"open"}, "priority": {priority}, "due_date": {due}, "details": {details}},
+        )
 
     @rule(index=st.integers(0, 50), data=st.data(), name=st.sampled_from(list(FIELDS)))
     def edit_in_sia(self, index, data, name):
@@ -159,8 +170,12 @@ class SyncMachine(RuleBasedStateMachine):
             return
         self.h.clock.advance(seconds=3)
         if side == "sia":
-            assert self.h.sia_api("PATCH", f"/tasks/{self.sia_ids[task.name]}",
-                                  json={"status": "complete"}).status_code == 200
+            assert (
+                self.h.sia_api(
+                    "PATCH", f"/tasks/{self.sia_ids[task.name]}", json={"status": "complete"}
+                ).status_code
+                == 200
+            )
         else:
             self.sf.Task.update(self.sf_ids[task.name], {"Status": "Completed"})
         task.edit(side, "status", "complete")
@@ -180,8 +195,9 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(index=st.integers(0, 50))
     def delete_on_both_sides(self, index):
         """R4.4: deleted in SIA and in Salesforce before the engine saw either deletion."""
-        live = sorted(n for n, t in self.tasks.items() if not t.deleted and n in self.sia_ids
-                      and n in self.sf_ids)
+        live = sorted(
+            n for n, t in self.tasks.items() if not t.deleted and n in self.sia_ids and n in self.sf_ids
+        )
         if not live:
             return
         task = self.tasks[live[index % len(live)]]
@@ -210,8 +226,11 @@ class SyncMachine(RuleBasedStateMachine):
             (h.org if target == "salesforce" else h.sia).faults.add(kind, **options)
         try:
             report = step(h, seconds=20)
-            clean = clean and report.error is None and all(
-                u.stopped is None and not u.errors for u in report.users)
+            clean = (
+                clean
+                and report.error is None
+                and all(u.stopped is None and not u.errors for u in report.users)
+            )
         except Crash:
             clean = False
         finally:

@@ -66,8 +66,14 @@ def set_sf_page_size(h, page_size: int, session: requests.Session | None = None)
     """Build the engine's Salesforce ports with another page size (and optionally a client session)."""
 
     def factory(conn):
-        return SalesforceAdapter(conn["username"], conn["password"], conn["security_token"],
-                                 session=session, page_size=page_size, retry=h.retry)
+        return SalesforceAdapter(
+            conn["username"],
+            conn["password"],
+            conn["security_token"],
+            session=session,
+            page_size=page_size,
+            retry=h.retry,
+        )
 
     h.engine.salesforce_factory = factory
     h.engine._salesforce.clear()
@@ -89,8 +95,9 @@ def test_F1_R4_6_drop_after_commit_on_upsert_and_sia_create_makes_no_duplicates(
     for i in range(5):
         sia_post(h, f"to SF {i}")
         h.salesforce().Task.create({"Subject": f"to SIA {i}"})
-    h.org.faults.add("drop_after_commit", method="PATCH", path=r"/composite/sobjects/Task/SIA_Task_Id__c",
-                     times=drops)
+    h.org.faults.add(
+        "drop_after_commit", method="PATCH", path=r"/composite/sobjects/Task/SIA_Task_Id__c", times=drops
+    )
     h.sia.faults.add("drop_after_commit", method="POST", path=SIA_BATCH, times=drops)
     first = step(h)
     # Exhausted retries stop the user for this pass (the SIA batch first, then next pass the upsert).
@@ -102,7 +109,8 @@ def test_F1_R4_6_drop_after_commit_on_upsert_and_sia_create_makes_no_duplicates(
     sides = assert_converged(h)
     no_duplicates(h)
     assert sorted(t["name"] for t in sides.sia.values()) == sorted(
-        [f"to SF {i}" for i in range(5)] + [f"to SIA {i}" for i in range(5)])
+        [f"to SF {i}" for i in range(5)] + [f"to SIA {i}" for i in range(5)]
+    )
     assert len(sides.sf_all) == 10  # not even a deleted duplicate
 
 
@@ -114,12 +122,26 @@ def _f2_workload(h, rng: random.Random, rnd: int, home: dict) -> None:
     for i in range(5):
         name = f"sia r{rnd} n{i}"
         task = sia_post(h, name, details=f"d{rnd}{i}", due_date=f"2026-12-{10 + i:02d}")
-        home[name] = {"side": "sia", "id": task["id"], "status": "open", "priority": "normal",
-                      "due_date": f"2026-12-{10 + i:02d}", "details": f"d{rnd}{i}", "deleted": False}
+        home[name] = {
+            "side": "sia",
+            "id": task["id"],
+            "status": "open",
+            "priority": "normal",
+            "due_date": f"2026-12-{10 + i:02d}",
+            "details": f"d{rnd}{i}",
+            "deleted": False,
+        }
         subject = f"sf r{rnd} n{i}"
         rec = sf.Task.create({"Subject": subject, "Priority": "High", "ActivityDate": f"2027-01-{1 + i:02d}"})
-        home[subject] = {"side": "sf", "id": rec["id"], "status": "open", "priority": "high",
-                         "due_date": f"2027-01-{1 + i:02d}", "details": None, "deleted": False}
+        home[subject] = {
+            "side": "sf",
+            "id": rec["id"],
+            "status": "open",
+            "priority": "high",
+            "due_date": f"2027-01-{1 + i:02d}",
+            "details": None,
+            "deleted": False,
+        }
     for side in ("sia", "sf"):
         live = sorted(n for n, t in home.items() if t["side"] == side and not t["deleted"])
         picked = rng.sample(live, 4)
@@ -170,8 +192,9 @@ def _f2_run(rate: float, seed: int = 11, rounds: int = 10) -> dict:
             for u in report.users:
                 for side in used:
                     used[side] += u.api_calls[side]
-                floor["salesforce"] += sf_floor(1, u.created["salesforce"], u.updated["salesforce"],
-                                                u.deleted["salesforce"])
+                floor["salesforce"] += sf_floor(
+                    1, u.created["salesforce"], u.updated["salesforce"], u.deleted["salesforce"]
+                )
                 floor["sia"] += sia_floor(1, u.created["sia"] + u.updated["sia"] + u.deleted["sia"])
         passes = 0
         for _ in range(3):  # faults are off: at most 2 clean passes may still write
@@ -195,7 +218,11 @@ def _f2_run(rate: float, seed: int = 11, rounds: int = 10) -> dict:
             assert name in sia_names and name in sf_subjects, f"lost task {name}"
             got = sia_names[name]
             assert (got["status"], got["priority"], got["due_date"], got["details"]) == (
-                t["status"], t["priority"], t["due_date"], t["details"]), f"lost edit of {name}"
+                t["status"],
+                t["priority"],
+                t["due_date"],
+                t["details"],
+            ), f"lost edit of {name}"
         alive = sum(not t["deleted"] for t in home.values())
         assert len(sia_names) == len(sides.sia) == len(sides.sf) == alive
     return result
@@ -210,9 +237,11 @@ def test_F2_R4_6_random_5xx_and_dropped_connections_lose_and_duplicate_nothing()
         faulty = _f2_run(rate)
         assert faulty["passes"] <= 2, faulty
         ratio = {s: round(faulty["used"][s] / clean["floor"][s], 2) for s in ("sia", "salesforce")}
-        print(f"\nF2 rate={rate:.0%}: calls {faulty['used']} floor {clean['floor']} calls/floor {ratio} "
-              f"(fault-free: {clean['used']}), passes to converge {faulty['passes']}, "
-              f"passes stopped by exhausted retries {faulty['stopped']}")
+        print(
+            f"\nF2 rate={rate:.0%}: calls {faulty['used']} floor {clean['floor']} calls/floor {ratio} "
+            f"(fault-free: {clean['used']}), passes to converge {faulty['passes']}, "
+            f"passes stopped by exhausted retries {faulty['stopped']}"
+        )
     base = {s: round(clean["used"][s] / clean["floor"][s], 2) for s in ("sia", "salesforce")}
     print(f"F2 fault-free calls/floor {base}")
 
@@ -294,7 +323,8 @@ def test_F7_R2_3_one_invalid_record_is_reported_and_retried_never_blocking(synce
     ur = report.users[0]
     assert ur.created["salesforce"] == 3 and ur.stopped is None
     assert [(e["code"], e["task"]) for e in ur.errors] == [
-        ("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", {"sia": bad["id"]})]
+        ("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", {"sia": bad["id"]})
+    ]
     assert [(e.side, e.task_id) for e in h.state.task_errors()] == [("sia", bad["id"])]
     assert sorted(sf_by_subject(h)) == ["fine 0", "fine 1", "fine 2"]
     sia_post(h, "later")
@@ -312,12 +342,15 @@ def test_F7_R2_3_one_invalid_record_is_reported_and_retried_never_blocking(synce
 
 
 # -- F8 crash at every write boundary -------------------------------------------------------------------
-@pytest.mark.parametrize("boundary", [
-    pytest.param(("sia", "batch"), id="sia-batch"),
-    pytest.param(("salesforce", "upsert"), id="salesforce-upsert"),
-    pytest.param(("salesforce", "update"), id="salesforce-update"),
-    pytest.param(("salesforce", "delete"), id="salesforce-delete"),
-])
+@pytest.mark.parametrize(
+    "boundary",
+    [
+        pytest.param(("sia", "batch"), id="sia-batch"),
+        pytest.param(("salesforce", "upsert"), id="salesforce-upsert"),
+        pytest.param(("salesforce", "update"), id="salesforce-update"),
+        pytest.param(("salesforce", "delete"), id="salesforce-delete"),
+    ],
+)
 def test_F8_R4_6_crash_at_each_write_boundary_then_a_clean_pass_converges(synced, boundary):
     """F8 (R4.6, R4.4, R4.1, R4.2): the engine dies after a write call, before its state commit. One
     clean pass converges; 0 duplicates; calls of interrupted + repeated pass <= 2 x floor per side."""
@@ -353,7 +386,13 @@ def test_F8_R4_6_crash_at_each_write_boundary_then_a_clean_pass_converges(synced
     sides = assert_converged(h)
     no_duplicates(h)
     assert sorted(t["name"] for t in sides.sia.values()) == [
-        "new in SF", "new in SIA", "sf 0", "sf 2", "sia 0", "sia 2"]
+        "new in SF",
+        "new in SIA",
+        "sf 0",
+        "sf 2",
+        "sia 0",
+        "sia 2",
+    ]
     assert by_name(sides.sia.values())["sf 0"]["details"] == "edited in SF"
     assert settle(h) == 0  # the repeated pass already left nothing to write (no echo)
 
@@ -583,7 +622,12 @@ def _history(h, sia_id, sf_id) -> tuple:
     sia = next(t for t in h.sia_tasks() if t["id"] == sia_id)
     rec = next(r for r in h.sf_tasks() if r["Id"] == sf_id)
     return (sia["name"], sia["status"], sia["priority"], sia["due_date"], sia["details"]), (
-        rec["Subject"], rec["Status"], rec["Priority"], rec["ActivityDate"], rec["Description"])
+        rec["Subject"],
+        rec["Status"],
+        rec["Priority"],
+        rec["ActivityDate"],
+        rec["Description"],
+    )
 
 
 def _f13_scenario() -> tuple:
@@ -661,8 +705,9 @@ def test_F14_R4_4_update_against_delete_the_delete_wins_and_nothing_comes_back(s
     sf.Task.delete(a)
     sia_patch(h, tasks["deleted in SF"]["id"], details="edited after the SF delete", priority="high")
     assert h.sia_api("DELETE", f"/tasks/{tasks['deleted in SIA']['id']}").status_code == 204
-    sf.Task.update(sf_ids["deleted in SIA"], {"Description": "edited after the SIA delete",
-                                              "Status": "Completed"})
+    sf.Task.update(
+        sf_ids["deleted in SIA"], {"Description": "edited after the SIA delete", "Status": "Completed"}
+    )
     sf.Task.update(keep, {"Description": "still here"})
     h.org.faults.add("drop_after_commit", method="DELETE", path=SF_WRITE, times=1)
     h.sia.faults.add("drop_after_commit", method="POST", path=SIA_BATCH, times=1)
@@ -721,8 +766,18 @@ def test_F15_R3_4_delete_purged_during_an_outage_is_found_by_the_linked_id_check
 
 
 # -- F17 dates never shift -----------------------------------------------------------------------------
-DATES = ["2026-03-08", "2026-03-29", "2026-04-05", "2026-10-25", "2026-11-01", "2026-12-31", "2027-01-01",
-         "2028-02-29", "2027-03-14", "2027-10-31"]  # DST changes (US, EU, AU), year ends, a leap day
+DATES = [
+    "2026-03-08",
+    "2026-03-29",
+    "2026-04-05",
+    "2026-10-25",
+    "2026-11-01",
+    "2026-12-31",
+    "2027-01-01",
+    "2028-02-29",
+    "2027-03-14",
+    "2027-10-31",
+]  # DST changes (US, EU, AU), year ends, a leap day
 ZONES = {  # process TZ -> the engine's clock starts just before a DST change in or near that zone
     "Etc/GMT+11": datetime(2026, 3, 8, 6, 45, tzinfo=UTC),  # UTC-11
     "UTC": datetime(2026, 12, 31, 23, 45, tzinfo=UTC),

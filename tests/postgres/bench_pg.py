@@ -66,51 +66,82 @@ def bench(label: str, url: str | None, n: int, repeat: int) -> dict:
         base = format_soql("OwnerId = {}", owner)
 
         def first_page():
-            return sf.query(f"SELECT {FIELDS} FROM Task WHERE {base} AND SystemModstamp >= {since} "
-                            "ORDER BY SystemModstamp ASC, Id ASC", include_deleted=True, headers=HEADERS)
+            return sf.query(
+                f"SELECT {FIELDS} FROM Task WHERE {base} AND SystemModstamp >= {since} "
+                "ORDER BY SystemModstamp ASC, Id ASC",
+                include_deleted=True,
+                headers=HEADERS,
+            )
 
         first_ms, first = timed(first_page, repeat)
-        next_ms, _ = timed(lambda: sf.query_more(first["nextRecordsUrl"], identifier_is_url=True,
-                                                  include_deleted=True, headers=HEADERS), repeat)
+        next_ms, _ = timed(
+            lambda: sf.query_more(
+                first["nextRecordsUrl"], identifier_is_url=True, include_deleted=True, headers=HEADERS
+            ),
+            repeat,
+        )
         # The middle and the last row in (SystemModstamp, Id) order (SOQL's OFFSET stops at 2000).
         with org.engine.connect() as conn:
             by_key = select(TaskRow.Id, TaskRow.SystemModstamp)
-            rows = [conn.execute(by_key.order_by(TaskRow.SystemModstamp, TaskRow.Id).offset(n // 2)).first(),
-                    conn.execute(by_key.order_by(TaskRow.SystemModstamp.desc(), TaskRow.Id.desc())).first()]
-        middle, last = ({"Id": i, "SystemModstamp": f"{m.isoformat(timespec='milliseconds')}Z"}
-                        for i, m in rows)
+            rows = [
+                conn.execute(by_key.order_by(TaskRow.SystemModstamp, TaskRow.Id).offset(n // 2)).first(),
+                conn.execute(by_key.order_by(TaskRow.SystemModstamp.desc(), TaskRow.Id.desc())).first(),
+            ]
+        middle, last = (
+            {"Id": i, "SystemModstamp": f"{m.isoformat(timespec='milliseconds')}Z"} for i, m in rows
+        )
 
         def keyset(row: dict, limit: str = " LIMIT 2000"):
             s = soql_stamp(row["SystemModstamp"])
-            where = base + format_soql(f" AND (SystemModstamp > {s} OR (SystemModstamp = {s} AND Id > {{}}))",
-                                       row["Id"])
-            return lambda: sf.query(f"SELECT {FIELDS} FROM Task WHERE {where} "
-                                    f"ORDER BY SystemModstamp ASC, Id ASC{limit}",
-                                    include_deleted=True, headers=HEADERS)
+            where = base + format_soql(
+                f" AND (SystemModstamp > {s} OR (SystemModstamp = {s} AND Id > {{}}))", row["Id"]
+            )
+            return lambda: sf.query(
+                f"SELECT {FIELDS} FROM Task WHERE {where} ORDER BY SystemModstamp ASC, Id ASC{limit}",
+                include_deleted=True,
+                headers=HEADERS,
+            )
 
         page_ms, page = timed(keyset(middle), repeat)
         s = soql_stamp(middle["SystemModstamp"])  # the same rows, with a redundant range bound first
-        bounded = base + format_soql(f" AND SystemModstamp >= {s} AND (SystemModstamp > {s} OR Id > {{}})",
-                                     middle["Id"])
-        bounded_ms, same = timed(lambda: sf.query(f"SELECT {FIELDS} FROM Task WHERE {bounded} ORDER BY "
-                                                  "SystemModstamp ASC, Id ASC LIMIT 2000",
-                                                  include_deleted=True, headers=HEADERS), repeat)
+        bounded = base + format_soql(
+            f" AND SystemModstamp >= {s} AND (SystemModstamp > {s} OR Id > {{}})", middle["Id"]
+        )
+        bounded_ms, same = timed(
+            lambda: sf.query(
+                f"SELECT {FIELDS} FROM Task WHERE {bounded} ORDER BY SystemModstamp ASC, Id ASC LIMIT 2000",
+                include_deleted=True,
+                headers=HEADERS,
+            ),
+            repeat,
+        )
         assert same["records"] == page["records"], "the bounded form must read the same page"
         idle_ms, idle = timed(keyset(last, ""), repeat)
         assert len(page["records"]) == 2000 and idle["totalSize"] == 0, "the bench read the wrong rows"
 
         stamp = rows[0][1]
-        sql = text('SELECT "Id", "Subject", "SystemModstamp" FROM sf_task WHERE "OwnerId" = :o AND '
-                   '("SystemModstamp" > :s OR ("SystemModstamp" = :s AND "Id" > :i)) '
-                   'ORDER BY "SystemModstamp", "Id" LIMIT 2000')
+        sql = text(
+            'SELECT "Id", "Subject", "SystemModstamp" FROM sf_task WHERE "OwnerId" = :o AND '
+            '("SystemModstamp" > :s OR ("SystemModstamp" = :s AND "Id" > :i)) '
+            'ORDER BY "SystemModstamp", "Id" LIMIT 2000'
+        )
         params = {"o": owner, "s": stamp, "i": middle["Id"]}
         with org.engine.connect() as conn:
             sql_ms, _ = timed(lambda: conn.execute(sql, params).all(), repeat)
             explain = "EXPLAIN " if org.engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
             plan = [" ".join(str(c) for c in r) for r in conn.execute(text(explain + sql.text), params)]
         org.engine.dispose()
-    return {"backend": label, "seed_s": seed_s, "first_ms": first_ms, "next_ms": next_ms,
-            "page_ms": page_ms, "bounded_ms": bounded_ms, "idle_ms": idle_ms, "sql_ms": sql_ms, "plan": plan}
+    return {
+        "backend": label,
+        "seed_s": seed_s,
+        "first_ms": first_ms,
+        "next_ms": next_ms,
+        "page_ms": page_ms,
+        "bounded_ms": bounded_ms,
+        "idle_ms": idle_ms,
+        "sql_ms": sql_ms,
+        "plan": plan,
+    }
 
 
 def main() -> int:
@@ -129,8 +160,10 @@ def main() -> int:
         admin = make_url(pg).set(drivername="postgresql").render_as_string(hide_password=False)
         name = f"ts_bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
-                         "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
+            conn.execute(
+                f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
+                "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+            )
         try:
             url = make_url(pg).set(database=name).render_as_string(hide_password=False)
             results.append(bench("postgresql", url, args.tasks, args.repeat))
@@ -139,13 +172,19 @@ def main() -> int:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     else:
         print("TASKSYNC_PG_URL is not set: PostgreSQL skipped", file=sys.stderr)
-    print(f"\n{args.tasks:,} tasks of one owner, keyset reads through simple-salesforce in-process "
-          f"(median of {args.repeat}, ms)\n")
-    print(f"{'backend':<17}{'seed s':>8}{'first page':>12}{'next page':>11}{'keyset page':>13}"
-          f"{'+ >= bound':>12}{'idle read':>11}{'SQL only':>10}")
+    print(
+        f"\n{args.tasks:,} tasks of one owner, keyset reads through simple-salesforce in-process "
+        f"(median of {args.repeat}, ms)\n"
+    )
+    print(
+        f"{'backend':<17}{'seed s':>8}{'first page':>12}{'next page':>11}{'keyset page':>13}"
+        f"{'+ >= bound':>12}{'idle read':>11}{'SQL only':>10}"
+    )
     for r in results:
-        print(f"{r['backend']:<17}{r['seed_s']:>8.1f}{r['first_ms']:>12.0f}{r['next_ms']:>11.0f}"
-              f"{r['page_ms']:>13.0f}{r['bounded_ms']:>12.0f}{r['idle_ms']:>11.1f}{r['sql_ms']:>10.1f}")
+        print(
+            f"{r['backend']:<17}{r['seed_s']:>8.1f}{r['first_ms']:>12.0f}{r['next_ms']:>11.0f}"
+            f"{r['page_ms']:>13.0f}{r['bounded_ms']:>12.0f}{r['idle_ms']:>11.1f}{r['sql_ms']:>10.1f}"
+        )
     for r in results:
         print(f"\nplan of the keyset page SQL, {r['backend']}:")
         for line in r["plan"]:

@@ -38,8 +38,10 @@ def pg_server():
     """(psycopg connect string, SQLAlchemy URL) of the server; skips when `TASKSYNC_PG_URL` is unset."""
     url = os.environ.get(ENV)
     if not url:
-        pytest.skip(f"{ENV} is not set: PostgreSQL tests need a server (.ci/run starts one and sets it; "
-                    f"locally: export {ENV}=postgresql+psycopg://USER:PASSWORD@127.0.0.1/DB)")
+        pytest.skip(
+            f"{ENV} is not set: PostgreSQL tests need a server (.ci/run starts one and sets it; "
+            f"locally: export {ENV}=postgresql+psycopg://USER:PASSWORD@127.0.0.1/DB)"
+        )
     psycopg = pytest.importorskip("psycopg", reason="psycopg 3 is the PostgreSQL driver (extra `postgres`)")
     conninfo, sa_url = _admin_conninfo(url)
     try:
@@ -60,7 +62,7 @@ def pg_url(pg_server, request) -> str:
     name = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(
-            f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\' '
+            f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
             "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
         )
         conn.execute(f"ALTER DATABASE \"{name}\" SET timezone TO '{ZONE}'")

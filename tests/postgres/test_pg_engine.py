@@ -80,8 +80,9 @@ def test_a_restarted_engine_on_the_same_databases_links_instead_of_duplicating(p
         clock = h.clock
         h.org.engine.dispose()
         h.sia.store.engine.dispose()
-    with Harness(clock=clock, db_url=pg_url, sf_config={"DB_URL": pg_url},
-                 sia_config={"DB_URL": pg_url}) as again:
+    with Harness(
+        clock=clock, db_url=pg_url, sf_config={"DB_URL": pg_url}, sia_config={"DB_URL": pg_url}
+    ) as again:
         again.clock.advance(minutes=5)
         later = again.run_pass()
         assert later.users[0].writes == 0

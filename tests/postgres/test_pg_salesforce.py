@@ -48,8 +48,10 @@ def test_the_database_is_linguistic_but_id_columns_sort_byte_wise(org, pg):
         assert conn.execute(text("SHOW timezone")).scalar() == "Pacific/Chatham"
         collations = dict(
             conn.execute(
-                text("SELECT column_name, collation_name FROM information_schema.columns "
-                     "WHERE table_name = 'sf_task' AND column_name IN ('Id', 'OwnerId', 'Subject')")
+                text(
+                    "SELECT column_name, collation_name FROM information_schema.columns "
+                    "WHERE table_name = 'sf_task' AND column_name IN ('Id', 'OwnerId', 'Subject')"
+                )
             ).all()
         )
     assert collations == {"Id": "C", "OwnerId": "C", "Subject": None}
@@ -87,9 +89,9 @@ def test_order_by_id_and_keyset_pages_on_systemmodstamp_id_are_byte_order(org, s
     seen: list[tuple[str, str]] = []
     where = ""
     while True:
-        page = sf.query(
-            f"SELECT Id, SystemModstamp FROM Task {where} ORDER BY SystemModstamp, Id LIMIT 200"
-        )["records"]
+        page = sf.query(f"SELECT Id, SystemModstamp FROM Task {where} ORDER BY SystemModstamp, Id LIMIT 200")[
+            "records"
+        ]
         if not page:
             break
         seen += [stamp_and_id(r) for r in page]
@@ -101,8 +103,10 @@ def test_order_by_id_and_keyset_pages_on_systemmodstamp_id_are_byte_order(org, s
 
 def test_next_records_url_pages_cover_every_task_once_in_order(org, sf):
     org.seed(2300, seed=5, spread_days=2)
-    first = sf.query("SELECT Id, SystemModstamp FROM Task ORDER BY SystemModstamp DESC, Id DESC",
-                     headers={"Sforce-Query-Options": "batchSize=500"})
+    first = sf.query(
+        "SELECT Id, SystemModstamp FROM Task ORDER BY SystemModstamp DESC, Id DESC",
+        headers={"Sforce-Query-Options": "batchSize=500"},
+    )
     assert (first["totalSize"], len(first["records"]), first["done"]) == (2300, 500, False)
     records = list(first["records"])
     page = first
@@ -127,10 +131,13 @@ def test_upsert_by_external_id_is_case_insensitive_and_unique(org, sf):
     result = sf.restful(
         "composite/sobjects/Task/SIA_Task_Id__c",
         method="PATCH",
-        json={"allOrNone": False, "records": [
-            {"attributes": {"type": "Task"}, "SIA_Task_Id__c": "tsk_abc", "Subject": "third"},
-            {"attributes": {"type": "Task"}, "SIA_Task_Id__c": "tsk_new", "Subject": "new"},
-        ]},
+        json={
+            "allOrNone": False,
+            "records": [
+                {"attributes": {"type": "Task"}, "SIA_Task_Id__c": "tsk_abc", "Subject": "third"},
+                {"attributes": {"type": "Task"}, "SIA_Task_Id__c": "tsk_new", "Subject": "new"},
+            ],
+        },
     )
     assert [(r["success"], r["created"]) for r in result] == [(True, False), (True, True)]
     assert sf.query("SELECT COUNT() FROM Task")["totalSize"] == 2
@@ -142,8 +149,10 @@ def test_recycle_bin_query_all_deleted_restore_and_purge(org, sf, clock):
     clock.advance(minutes=5)
     assert sf.Task.delete(gone) == 204
     assert [r["Id"] for r in sf.query("SELECT Id FROM Task")["records"]] == [keep]
-    every = {r["Id"]: r["IsDeleted"] for r in sf.query_all("SELECT Id, IsDeleted FROM Task",
-                                                           include_deleted=True)["records"]}
+    every = {
+        r["Id"]: r["IsDeleted"]
+        for r in sf.query_all("SELECT Id, IsDeleted FROM Task", include_deleted=True)["records"]
+    }
     assert every == {keep: False, gone: True}
     clock.advance(minutes=5)
     deleted = sf.Task.deleted(T0, clock.now())

@@ -118,8 +118,10 @@ def test_values_postgresql_cannot_store_are_422s_not_500s(ann, path, body, field
 
 def test_settings_values_too_wide_for_their_columns_are_422s(ann, app):
     long_url = "https://x.my.salesforce.com/" + "p" * 500
-    response = ann.put(f"{API}/settings/salesforce_connection",
-                       json={"instance_url": long_url, "username": "u@x.com", "password": "p"})
+    response = ann.put(
+        f"{API}/settings/salesforce_connection",
+        json={"instance_url": long_url, "username": "u@x.com", "password": "p"},
+    )
     assert response.status_code == 422 and response.json()["error"]["field"] == "instance_url"
     response = ann.patch(f"{API}/users/me", json={"name": "Ann\u0000"})
     assert response.status_code == 422 and response.json()["error"]["field"] == "name"

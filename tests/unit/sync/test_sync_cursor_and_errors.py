@@ -39,7 +39,10 @@ def test_settled_salesforce_read_is_keyset_or_window_and_drops_a_full_window(wor
     stamp = "2026-11-28T12:00:00.000+0000"
     assert engine._sf_read_bounds((stamp, "00TB", False, 0)) == ("2026-11-28T11:59:50.000Z", None, None)
     assert engine._sf_read_bounds((stamp, "00TB", True, 3)) == (
-        "2026-11-28T12:00:00.000Z", "00TB", "2026-11-28T11:59:50.000Z")
+        "2026-11-28T12:00:00.000Z",
+        "00TB",
+        "2026-11-28T11:59:50.000Z",
+    )
     assert engine._sf_read_bounds((stamp, "00TB", True, 2000)) == ("2026-11-28T12:00:00.000Z", "00TB", None)
 
 
@@ -281,12 +284,15 @@ def test_a_state_database_from_before_lookback_rows_is_upgraded(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text(
-            "CREATE TABLE sync_cursors (user_id VARCHAR(64) NOT NULL, side VARCHAR(16) NOT NULL, "
-            "stamp VARCHAR(40), last_id VARCHAR(64), settled BOOLEAN, PRIMARY KEY (user_id, side))"
-        ))
-        conn.execute(text("INSERT INTO sync_cursors VALUES ('usr_1', 'sia', '2026-11-28T12:00:00.000Z', "
-                          "'tsk_9', 1)"))
+        conn.execute(
+            text(
+                "CREATE TABLE sync_cursors (user_id VARCHAR(64) NOT NULL, side VARCHAR(16) NOT NULL, "
+                "stamp VARCHAR(40), last_id VARCHAR(64), settled BOOLEAN, PRIMARY KEY (user_id, side))"
+            )
+        )
+        conn.execute(
+            text("INSERT INTO sync_cursors VALUES ('usr_1', 'sia', '2026-11-28T12:00:00.000Z', 'tsk_9', 1)")
+        )
     engine.dispose()
     store = StateStore(url)
     assert store.cursor("usr_1", "sia") == ("2026-11-28T12:00:00.000Z", "tsk_9", True, 0)
