@@ -10,7 +10,8 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from mock_core.server import ServerThread, routed_session
+from mock_core.server import ServerThread
+from tasksync_common.routing import routed_session
 from mock_sia import create_app, page_password
 from mock_sia.__main__ import main
 
