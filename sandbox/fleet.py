@@ -129,7 +129,16 @@ class Lab:
         )
         self.sf = Server(proc, found["url"], ca_path=found.get("ca"))
         proc, found = _start_server(
-            [str(bin_dir / "mock-sia"), "serve", "--port", "0", "--db", sia_db, "--service-token", SERVICE_TOKEN],
+            [
+                str(bin_dir / "mock-sia"),
+                "serve",
+                "--port",
+                "0",
+                "--db",
+                sia_db,
+                "--service-token",
+                SERVICE_TOKEN,
+            ],
             self.workdir / "sia.log",
             {"url": r"SIA mock listening on (\S+)"},
         )

@@ -11,9 +11,9 @@ import requests
 from click.testing import CliRunner
 
 from mock_core.server import ServerThread
-from tasksync_common.routing import routed_session
 from mock_sia import create_app, page_password
 from mock_sia.__main__ import main
+from tasksync_common.routing import routed_session
 
 from .helpers import assert_error, client_for, csrf_of
 
