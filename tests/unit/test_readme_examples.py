@@ -30,7 +30,7 @@ COVERED_ELSEWHERE = {
     "in both modes",
     "def log_a_call(subject):": "tests/test_pytest_plugin.py runs the 'Use it in your own tests' example "
     "as written in a throw-away project with only the installed plugin",
-    "tasksync db upgrade                      # once": "a fleet on your own hosts (the URLs are placeholders): "
+    "tasksync db upgrade                      # once": "a fleet on your own hosts (placeholder URLs): "
     "tests/fleet/test_fleet_cli.py runs db upgrade, enqueue --user and fleet-status --json; "
     "tests/fleet/test_fleet.py runs workers and enqueue --all through sandbox/fleet.py",
 }
