@@ -57,12 +57,13 @@ def check_login(
             session=session,
         )
     except SalesforceAuthenticationFailed as exc:
+        # `auth_message` is Salesforce's own words; `message` is simple-salesforce's template for them.
+        detail = getattr(exc, "auth_message", None) or exc.message
         if exc.code == "INVALID_LOGIN":
             return (
-                "Salesforce refused the login: check the username, password and security token "
-                f"({exc.message})"
+                f"Salesforce refused the login: check the username, password and security token ({detail})"
             )
-        return f"Salesforce refused the login ({exc.code}: {exc.message})"
+        return f"Salesforce refused the login ({exc.code}: {detail})"
     except requests.exceptions.SSLError:
         return f"could not connect to {instance_url}: its certificate is not trusted"
     except requests.exceptions.Timeout:

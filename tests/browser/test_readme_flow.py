@@ -60,6 +60,7 @@ def test_the_readme_flow_in_a_browser(page, shot, h):
     connect(page, h, "not-the-password")
     flash = page.locator(".flash.error")
     assert "Salesforce is not connected: Salesforce refused the login" in flash.inner_text()
+    assert "{content}" not in flash.inner_text()
     assert page.input_value("#username") == DEFAULT_USERNAME
     assert page.input_value("#instance_url") == h.sf_url
     assert page.input_value("#password") == ""

@@ -274,6 +274,7 @@ def test_a_refused_salesforce_login_is_not_saved_and_the_form_keeps_what_was_typ
     with mock_salesforce():
         page = post(browser, "/settings/salesforce", "/settings", connect_form("wrong-password"))
     assert "Salesforce is not connected: Salesforce refused the login" in page.text
+    assert "{content}" not in page.text  # Salesforce's own words, not simple-salesforce's template
     assert sia.store.get_salesforce(sia.user(ann_id))["connected"] is False
     assert f'id="username" name="username" value="{DEFAULT_USERNAME}"' in page.text
     assert 'value="https://login.salesforce.com"' in page.text
