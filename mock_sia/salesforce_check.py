@@ -60,9 +60,7 @@ def check_login(
         # `auth_message` is Salesforce's own words; `message` is simple-salesforce's template for them.
         detail = getattr(exc, "auth_message", None) or exc.message
         if exc.code == "INVALID_LOGIN":
-            return (
-                f"Salesforce refused the login: check the username, password and security token ({detail})"
-            )
+            return f"Salesforce refused the login: check the username, password and security token ({detail})"
         return f"Salesforce refused the login ({exc.code}: {detail})"
     except requests.exceptions.SSLError:
         return f"could not connect to {instance_url}: its certificate is not trusted"
