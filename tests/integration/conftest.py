@@ -4,6 +4,8 @@ plugin's frozen clock."""
 
 import pytest
 
+from sandbox.harness import Harness
+
 
 @pytest.fixture
 def h(harness):
@@ -17,3 +19,19 @@ def synced(h):
     h.clock.advance(seconds=30)
     h.run_pass()
     return h
+
+
+@pytest.fixture
+def servers(tmp_path):
+    """Both mocks as real servers (Salesforce over TLS); Ann with sync on and one Salesforce task."""
+    with Harness("servers") as h:
+        h.enable_sync()
+        h.salesforce().Task.create({"Subject": "From SF via the CLI"})
+        env = {
+            "TASKSYNC_SIA_URL": h.sia_url,
+            "TASKSYNC_SIA_TOKEN": h.sia.service_token,
+            "TASKSYNC_STATE_DB": f"sqlite:///{tmp_path / 'state.db'}",
+            "TASKSYNC_SF_URL": h.sf_url,
+            "TASKSYNC_SF_CA_BUNDLE": h.ca_path,
+        }
+        yield h, env

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.harness import Harness
-
 TASKSYNC = str(Path(sys.executable).parent / "tasksync")
 
 
@@ -48,22 +46,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture
-def servers(tmp_path):
-    """Both mocks as real servers (Salesforce over TLS); Ann with sync on and one Salesforce task."""
-    with Harness("servers") as h:
-        h.enable_sync()
-        h.salesforce().Task.create({"Subject": "From SF via the CLI"})
-        env = {
-            "TASKSYNC_SIA_URL": h.sia_url,
-            "TASKSYNC_SIA_TOKEN": h.sia.service_token,
-            "TASKSYNC_STATE_DB": f"sqlite:///{tmp_path / 'state.db'}",
-            "TASKSYNC_SF_URL": h.sf_url,
-            "TASKSYNC_SF_CA_BUNDLE": h.ca_path,
-        }
-        yield h, env
 
 
 # -- 0 and 1 -------------------------------------------------------------------------------------------

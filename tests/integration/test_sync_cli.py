@@ -7,26 +7,9 @@ import subprocess
 import sys
 import time
 
-import pytest
 from click.testing import CliRunner
 
-from sandbox.harness import Harness
 from sync.cli import main
-
-
-@pytest.fixture
-def servers(tmp_path):
-    with Harness("servers") as h:
-        h.enable_sync()
-        h.salesforce().Task.create({"Subject": "From SF via the CLI"})
-        env = {
-            "TASKSYNC_SIA_URL": h.sia_url,
-            "TASKSYNC_SIA_TOKEN": h.sia.service_token,
-            "TASKSYNC_STATE_DB": f"sqlite:///{tmp_path / 'state.db'}",
-            "TASKSYNC_SF_URL": h.sf_url,
-            "TASKSYNC_SF_CA_BUNDLE": h.ca_path,
-        }
-        yield h, env
 
 
 def test_run_once_then_report_and_status(servers):
