@@ -13,7 +13,7 @@ from sqlalchemy.pool import StaticPool
 
 from sync.cursor import Cursor
 from sync.domain import LinkObs
-from sync.state import migrate
+from sync.state import DEFAULT_URL, migrate
 from sync.state.lease import Leases
 from sync.state.models import (
     ConflictRecord,
@@ -26,7 +26,7 @@ from sync.state.models import (
 )
 from sync.state.models import Cursor as CursorRow
 
-DEFAULT_URL = "sqlite:///tasksync-state.db"
+__all__ = ["DEFAULT_URL", "Batch", "StateStore", "make_state_engine"]
 CHUNK = 500  # ids per IN (...) list: well under every database's bound on parameters
 LINK_FIELDS = (
     "sia_id",
@@ -93,12 +93,20 @@ class StateStore:
 
     # -- write-ahead intents (R4.6/F8) ---------------------------------------------------------
     def add_intents(self, user_id: str, intents: list[dict[str, Any]], at: str) -> list[int]:
-        """Store the writes about to be sent, in one commit; their ids, in order."""
+        """Store the writes about to be sent, in one commit (one multi-row INSERT); their ids, in order.
+
+        Within one chunk every intent names a different target of one side, so the ids come back by
+        (side, target), whatever order the database returns them in."""
+        if not intents:
+            return []
         with self.sessions.begin() as s:
-            rows = [Intent(user_id=user_id, created_at=at, **i) for i in intents]
-            s.add_all(rows)
-            s.flush()
-            return [row.id for row in rows]
+            rows = [{"user_id": user_id, "created_at": at, **i} for i in intents]
+            got = s.execute(insert(Intent).returning(Intent.id, Intent.side, Intent.target), rows).all()
+            ids = {(side, target): row_id for row_id, side, target in got}
+            if len(ids) == len(rows):
+                return [ids[(i["side"], i["target"])] for i in intents]
+            # Two intents with one target (never planned so): in insertion order, which ids follow.
+            return sorted(row_id for row_id, _, _ in got)
 
     def intents(self, user_id: str) -> list[Intent]:
         """Writes sent (or about to be) by a pass that never recorded their answer, oldest first."""
@@ -225,9 +233,11 @@ class StateStore:
             s.execute(update(Link), [{"id": obs.row_id, **_link_values(obs)} for obs in known])
         if new:
             rows = [{"user_id": user_id, **_link_values(obs)} for obs in new]
-            ids = s.scalars(insert(Link).returning(Link.id, sort_by_parameter_order=True), rows).all()
-            for obs, row_id in zip(new, ids, strict=True):
-                obs.row_id = row_id
+            # One multi-row INSERT; the ids come back by Salesforce id (unique per user), in any order.
+            returned = s.execute(insert(Link).returning(Link.sf_id, Link.id), rows)
+            got = {sf_id: row_id for sf_id, row_id in returned}
+            for obs in new:
+                obs.row_id = got[obs.sf_id]
 
     @staticmethod
     def _save_errors(
