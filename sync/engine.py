@@ -403,7 +403,7 @@ class Engine:
         (one query per 200, only in passes that have such writes) and drop the writes - retiring the
         link - for tasks that another Salesforce user owns now."""
         unread = [
-            a
+            (a, a.link)
             for a in actions
             if a.link is not None
             and a.sf_record is None
@@ -411,16 +411,16 @@ class Engine:
         ]
         if not unread:
             return actions
-        current = {r["Id"]: r for r in sf.by_ids([a.link.sf_id for a in unread])}
+        current = {r["Id"]: r for r in sf.by_ids([link.sf_id for _, link in unread])}
         moved = [
-            a
-            for a in unread
-            if a.link.sf_id in current and current[a.link.sf_id].get("OwnerId") not in (None, owner)
+            (a, link)
+            for a, link in unread
+            if link.sf_id in current and current[link.sf_id].get("OwnerId") not in (None, owner)
         ]
         if not moved:
             return actions
-        self._unlink(uid, [a.link for a in moved], ur, run_id)
-        dropped = {id(a) for a in moved}
+        self._unlink(uid, [link for _, link in moved], ur, run_id)
+        dropped = {id(a) for a, _ in moved}
         return [a for a in actions if id(a) not in dropped]
 
     def _sweep_due(self, st: UserState, now: datetime) -> bool:

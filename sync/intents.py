@@ -97,9 +97,9 @@ def resolve_creates(
     upserts = [i for i in pending if i.side == SF and i.kind == "upsert"]
     for start in range(0, len(upserts), size):
         chunk = upserts[start : start + size]
-        found = {r[EXTERNAL_ID_FIELD]: r for r in sf.by_external_ids([i.target for i in chunk])}
+        found = {r[EXTERNAL_ID_FIELD]: r for r in sf.by_external_ids([i.target or "" for i in chunk])}
         missing = [i for i in chunk if i.target not in found]
-        answers: dict[int, dict] = {}
+        answers: dict[int, dict[str, Any]] = {}
         if missing:
             results = sf.upsert([i.body for i in missing])  # the stored records, by the same External ID
             answers = {i.id: r for i, r in zip(missing, results, strict=True)}
@@ -132,8 +132,8 @@ def resolve_writes(
     engine: Engine,
     uid: str,
     intents: list[Intent],
-    sia_changes: dict[str, dict],
-    sf_changes: dict[str, dict],
+    sia_changes: dict[str, dict[str, Any]],
+    sf_changes: dict[str, dict[str, Any]],
     read_at: ReadAt,
     ur: UserReport,
     run_id: int | None,
@@ -175,5 +175,5 @@ def resolve_writes(
                 p = Pending(action, sf_result={"success": True}, sf_written_at=record["SystemModstamp"])
         if p is not None:
             p.done(batch, ur, read_at)
-            finished.add(action.link.row_id)
+            finished.add(action.link.row_id or 0)
     engine.state.commit(uid, batch, iso_ms(engine.clock.now()), run_id)

@@ -298,9 +298,10 @@ class StateStore:
             s.flush()
             return run.id
 
-    def finish_run(self, run_id: int, at: str, report: dict) -> None:
+    def finish_run(self, run_id: int, at: str, report: dict[str, Any]) -> None:
         with self.sessions.begin() as s:
             run = s.get(Run, run_id)
+            assert run is not None, f"run #{run_id} was started by this store"
             run.finished_at, run.report = at, report
 
     def runs(self, limit: int = 10) -> list[Run]:
