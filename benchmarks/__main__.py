@@ -155,20 +155,16 @@ def table(runs: list[Run]) -> str:
             t50 = next(r for r in runs if r.n == 50000).passes[name].seconds
             cells += f"   {math.log(t50 / t10) / math.log(5):+.2f}"
         lines.append(f"{name:10s}{cells}")
-    lines.append("peak memory (MiB, tracemalloc, separate run)")
-    for name in PASSES:
-        cells = "".join(
-            f"{(f'{r.passes[name].peak_mb:.1f}' if r.passes[name].peak_mb is not None else '-'):>22s}"
-            for r in runs
-        )
-        lines.append(f"{name:10s}{cells}")
-    lines.append("Salesforce calls / floor; SIA calls")
-    for name in PASSES:
-        cells = "".join(
-            f"{f'{r.passes[name].sf_calls}/{r.passes[name].floor}; {r.passes[name].sia_calls}':>22s}"
-            for r in runs
-        )
-        lines.append(f"{name:10s}{cells}")
+
+    def block(title: str, cell: Callable[[PassFigures], str]) -> None:
+        lines.append(title)
+        lines.extend(f"{name:10s}" + "".join(f"{cell(r.passes[name]):>22s}" for r in runs) for name in PASSES)
+
+    block(
+        "peak memory (MiB, tracemalloc, separate run)",
+        lambda p: "-" if p.peak_mb is None else f"{p.peak_mb:.1f}",
+    )
+    block("Salesforce calls / floor; SIA calls", lambda p: f"{p.sf_calls}/{p.floor}; {p.sia_calls}")
     return "\n".join(lines)
 
 

@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from sync import actions as kinds
-from sync import guard, intents, mapping
+from sync import guard, intents, mapping, ownership
 from sync.actions import Action, Pending, ReadAt
 from sync.budget import ApiBudget, BudgetDeferred
 from sync.cursor import Bookmark, Cursor, sf_read_bounds, sia_read_bounds
-from sync.domain import LinkObs, Row, iso_ms, parse_stamp
+from sync.domain import Row, iso_ms, parse_stamp
 from sync.errors import DONE, ConfigError, LimitExceeded, SyncError, TransientError, outcome_for
 from sync.planner import Context, plan
 from sync.ports import Clock, SalesforcePort, SiaPort
@@ -203,7 +203,7 @@ class Engine:
         uid = user["user_id"]
         now = self.clock.now()
         st = self.state.user(uid)
-        renewed = self._check_connection(uid, user["salesforce"], st, ur, run_id)
+        renewed = ownership.check_connection(self, uid, user["salesforce"], st, ur, run_id)
         enabled_at = (user.get("task_sync") or {}).get("last_enabled_at")
         if enabled_at and st.enabled_at_seen != enabled_at:
             # A new enabling: first ever (R3.1) or "previously enabled" (R1.3, R3.4). After a change
@@ -287,7 +287,9 @@ class Engine:
         foreign = {i for i, r in sf_changes.items() if r.get("OwnerId") and r["OwnerId"] != owner}
         for i in foreign:
             del sf_changes[i]
-        self._unlink(uid, [link for link in links if link.live and link.sf_id in foreign], ur, run_id)
+        ownership.unlink(
+            self, uid, [link for link in links if link.live and link.sf_id in foreign], ur, run_id
+        )
 
         # -- plan and apply --------------------------------------------------------------------------
         ctx = Context(
@@ -298,7 +300,7 @@ class Engine:
             render=self.render,
         )
         actions = plan(links, sia_changes, sf_changes, ctx, purged)
-        actions = self._check_owner(uid, sf, owner, actions, ur, run_id)
+        actions = ownership.check_owner(self, uid, sf, owner, actions, ur, run_id)
         live = sum(1 for link in links if link.live)  # all of them whenever `purged` is not empty
         held = guard.mass_delete_held(self.settings, live, actions, st.start_kind, ur, purged)
         if held:
@@ -321,107 +323,6 @@ class Engine:
             if checked or not st.last_sweep_at:  # a sweep done, or the first period starts now
                 st.last_sweep_at = iso_ms(now)
         self.state.save_user(st)
-
-    # -- R1.1/R1.4: one Salesforce user per SIA user, and only their tasks --------------------------
-    def _check_connection(
-        self, uid: str, conn: Row, st: UserState, ur: UserReport, run_id: int | None
-    ) -> bool:
-        """A different Salesforce connection than the state was built with is a new start (R1.1/R1.4).
-
-        The identity is the Salesforce username (unique across all of Salesforce), plus the user id
-        when the connection names one that differs from the owner the state holds. On a change the
-        user's live links are retired (their SIA tasks stay, unsynced), both bookmarks and the
-        per-task errors are dropped, the owner is looked up again, and the start is a first one -
-        nothing of the old Salesforce user flows any more. A state without an identity (made before
-        it was stored) adopts the current connection. Returns whether the state was renewed.
-        """
-        identity = (conn.get("username") or "").strip().lower()
-        given = conn.get("salesforce_user_id")
-        changed = st.sf_connection is not None and st.sf_connection != identity
-        changed |= bool(given and st.salesforce_user_id and given != st.salesforce_user_id)
-        if not changed:
-            if st.sf_connection != identity:
-                st.sf_connection = identity
-                self.state.save_user(st)
-            return False
-        log.info(
-            "user %s: the Salesforce connection changed (%s -> %s): a new start",
-            uid,
-            st.sf_connection,
-            identity,
-        )
-        self._unlink(
-            uid,
-            [link for link in self.state.links(uid) if link.live],
-            ur,
-            run_id,
-            reason="the Salesforce connection changed (R1.1/R1.4): a new start",
-        )
-        batch = Batch(cleared=[(e.side, e.task_id) for e in self.state.task_errors(uid)])
-        self.state.commit(uid, batch, iso_ms(self.clock.now()), run_id)
-        for side in (SF, SIA):
-            self.state.set_cursor(uid, side, None, None)
-        st.sf_connection = identity
-        st.salesforce_user_id = None
-        st.enabled_at_seen = st.import_floor = st.start_kind = None
-        st.last_pass_at = st.last_sweep_at = None
-        self.state.save_user(st)
-        return True
-
-    def _unlink(
-        self, uid: str, links: list[LinkObs], ur: UserReport, run_id: int | None, reason: str | None = None
-    ) -> None:
-        """Retire links without touching either task: the SIA task stays with its user, unsynced.
-
-        A retired link is a tombstone to the planner, so later edits or deletions of that SIA task
-        write nothing to Salesforce (R1.4), and the Salesforce task is never imported back for it.
-        """
-        if not links:
-            return
-        for link in links:
-            link.live = False
-            ur.unlinked.append(
-                {
-                    "sia_id": link.sia_id,
-                    "sf_id": link.sf_id,
-                    "reason": reason or "reassigned in Salesforce to another user (R1.4): no longer synced",
-                }
-            )
-        self.state.commit(uid, Batch(links=list(links)), iso_ms(self.clock.now()), run_id)
-
-    def _check_owner(
-        self,
-        uid: str,
-        sf: SalesforcePort,
-        owner: str,
-        actions: list[Action],
-        ur: UserReport,
-        run_id: int | None,
-    ) -> list[Action]:
-        """R1.4: Salesforce updates and deletions go by Id, which carries no owner; before sending any
-        to a task this pass did not read (the read is filtered by owner), read those ids once more
-        (one query per 200, only in passes that have such writes) and drop the writes - retiring the
-        link - for tasks that another Salesforce user owns now."""
-        unread = [
-            (a, a.link)
-            for a in actions
-            if a.link is not None
-            and a.sf_record is None
-            and (isinstance(a, kinds.DeleteInSalesforce) or (isinstance(a, kinds.Reconcile) and a.sf_patch))
-        ]
-        if not unread:
-            return actions
-        current = {r["Id"]: r for r in sf.by_ids([link.sf_id for _, link in unread])}
-        moved = [
-            (a, link)
-            for a, link in unread
-            if link.sf_id in current and current[link.sf_id].get("OwnerId") not in (None, owner)
-        ]
-        if not moved:
-            return actions
-        self._unlink(uid, [link for _, link in moved], ur, run_id)
-        dropped = {id(a) for a, _ in moved}
-        return [a for a in actions if id(a) not in dropped]
 
     def _sweep_due(self, st: UserState, now: datetime) -> bool:
         """R3.4/R4.2: whether the periodic reconciliation sweep of linked ids is due for this user. A
