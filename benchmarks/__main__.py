@@ -136,7 +136,7 @@ def _profile_text(profiler: cProfile.Profile, top: int = 25) -> str:
 
 def table(runs: list[Run]) -> str:
     sizes = [r.n for r in runs]
-    head = "pass      " + "".join(f"{f'N={n}':>22s}" for n in sizes)
+    head = "pass      " + "".join(f"{'N=' + str(n):>24s}" for n in sizes)
     growth = 10000 in sizes and 50000 in sizes
     if growth:
         head += "   exp 10k->50k"
@@ -149,7 +149,7 @@ def table(runs: list[Run]) -> str:
                 rate = f"{r.n / p.seconds:,.0f} tasks/s ({p.seconds:.2f} s)"
             else:
                 rate = f"{p.seconds * 1000:,.0f} ms"
-            cells += f"{rate:>22s}"
+            cells += f"{rate:>24s}"
         if growth:
             t10 = next(r for r in runs if r.n == 10000).passes[name].seconds
             t50 = next(r for r in runs if r.n == 50000).passes[name].seconds
@@ -158,7 +158,7 @@ def table(runs: list[Run]) -> str:
 
     def block(title: str, cell: Callable[[PassFigures], str]) -> None:
         lines.append(title)
-        lines.extend(f"{name:10s}" + "".join(f"{cell(r.passes[name]):>22s}" for r in runs) for name in PASSES)
+        lines.extend(f"{name:10s}" + "".join(f"{cell(r.passes[name]):>24s}" for r in runs) for name in PASSES)
 
     block(
         "peak memory (MiB, tracemalloc, separate run)",
