@@ -158,7 +158,7 @@ class StateStore:
     # -- links -------------------------------------------------------------------------------
     def links(self, user_id: str) -> list[LinkObs]:
         with self.sessions() as s:
-            return [_obs(row) for row in s.scalars(select(Link).where(Link.user_id == user_id))]
+            return [_obs(row) for row in s.execute(_LINK_ROWS.where(Link.user_id == user_id))]
 
     def links_for(self, user_id: str, sia_ids: Collection[str], sf_ids: Collection[str]) -> list[LinkObs]:
         """The links naming any of these ids (indexed lookups, once each): an idle pass loads none."""
@@ -166,8 +166,8 @@ class StateStore:
         with self.sessions() as s:
             for column, ids in ((Link.sia_id, list(sia_ids)), (Link.sf_id, list(sf_ids))):
                 for chunk in _chunks(ids):
-                    q = select(Link).where(Link.user_id == user_id, column.in_(chunk))
-                    for row in s.scalars(q):
+                    q = _LINK_ROWS.where(Link.user_id == user_id, column.in_(chunk))
+                    for row in s.execute(q):
                         found.setdefault(row.id, _obs(row))
         return list(found.values())
 
@@ -177,7 +177,7 @@ class StateStore:
 
     def all_links(self) -> list[tuple[str, LinkObs]]:
         with self.sessions() as s:
-            return [(row.user_id, _obs(row)) for row in s.scalars(select(Link))]
+            return [(row.user_id, _obs(row)) for row in s.execute(_LINK_ROWS)]
 
     # -- one batch: a few set statements, whatever its size (issue 9) -------------------------
     def commit(self, user_id: str, batch: Batch, at: str, run_id: int | None) -> None:
@@ -318,13 +318,17 @@ def _link_values(obs: LinkObs) -> dict[str, Any]:
     return {name: getattr(obs, name) for name in LINK_FIELDS}
 
 
-def _obs(row: Link) -> LinkObs:
+# Links are read as plain rows (Core), not ORM objects: no identity map for 10k rows (issue 9).
+_LINK_ROWS = select(Link.__table__)
+
+
+def _obs(row: Any) -> LinkObs:
     return LinkObs(
         sia_id=row.sia_id,
         sf_id=row.sf_id,
-        live=row.live,
-        sia_values=dict(row.sia_values),
-        sf_values=dict(row.sf_values),
+        live=bool(row.live),
+        sia_values=row.sia_values,  # decoded from JSON just now: not shared with anything
+        sf_values=row.sf_values,
         sia_hash=row.sia_hash,
         sf_hash=row.sf_hash,
         sia_stamp=row.sia_stamp,
