@@ -34,7 +34,7 @@ test: $(STAMP) ## every test: unit, contract, integration, features (both modes)
 lint: $(STAMP) ## ruff
 	$(PY) -m ruff check .
 
-typecheck: $(STAMP) ## mypy --strict on tasksync_common, the pytest plugin and mock_sia.inprocess ([tool.mypy])
+typecheck: $(STAMP) ## mypy --strict on tasksync_common, the pytest plugin, mock_sia.inprocess and the engine sync/ ([tool.mypy])
 	$(PY) -m mypy
 
 format: $(STAMP) ## ruff format + fix imports

@@ -1,26 +1,36 @@
-"""`python -m benchmarks` (`make bench`): API calls vs the physical floor, wall-clock per pass, memory.
+"""`python -m benchmarks` (`make bench`): each pass's speed at several sizes, side by side.
 
-Usage: `python -m benchmarks [N ...]` - sizes to run (default 5000 10000);
-`python -m benchmarks --memory [N ...]` - the first import's peak memory, by page vs all at once
-(default 5000 20000). `--help` for the options.
+Usage: `python -m benchmarks [--sizes 1000,10000,50000] [--no-memory] [--profile PASS]`.
+Every size runs the same passes in-process (`sandbox.harness.Harness`, SQLite in memory): the first
+import of N Salesforce tasks, the push of N new SIA tasks, the echo pass reading both back, a
+look-back pass, and an idle pass. Times are taken WITHOUT tracemalloc; peak memory per pass comes from
+a second, traced run of the same scenario (`--no-memory` skips it). `--profile import|push|...` prints
+the cProfile top of that pass at the largest size and the engine's share of it.
+`python -m benchmarks --memory [N ...]`: the first import's peak memory, by page vs all at once.
 `python -m benchmarks fleet [--users N --tasks T]` - users/s of 1, 2, 4 fleet workers on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import cProfile
+import io
 import math
+import pstats
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import click
-from tqdm import tqdm
 
+from mock_core.transport import WSGITransport
 from sandbox.harness import Harness
 from sync.engine import EngineSettings
-from sync.progress import ImportProgress
+from sync.report import PassReport
 
 _T0 = time.perf_counter()
+PASSES = ("import", "push", "echo", "lookback", "idle")
 
 
 def step(message: str) -> None:
@@ -28,103 +38,183 @@ def step(message: str) -> None:
     print(f"  [{time.perf_counter() - _T0:7.1f} s] {message}", flush=True)
 
 
-def _every(n: int, say):
-    """An `after_write` hook that says how many write calls a long pass has made, every `n` of them."""
-    calls = 0
-
-    def hook(_side: str, _kind: str) -> None:
-        nonlocal calls
-        calls += 1
-        if calls % n == 0:
-            say(calls)
-
-    return hook
-
-
 def floor_calls(reads: int, writes: int) -> int:
     return max(1, math.ceil(reads / 2000)) + math.ceil(writes / 200)
 
 
-def first_import(h: Harness, n: int):
-    """Seed N Salesforce tasks, turn sync on, and run the first pass (the import) under tracemalloc.
+@dataclass
+class PassFigures:
+    seconds: float = 0.0
+    peak_mb: float | None = None
+    sf_calls: int = 0
+    sia_calls: int = 0
+    floor: int = 0
+    writes: int = 0
+    mocks_s: float = 0.0  # time inside the in-process mocks (their share, the other side of the wire)
 
-    Returns (report, seconds, peak traced bytes)."""
-    step(f"seeding {n} Salesforce tasks")
-    h.org.seed(n, seed=1, owner=h.sf_user_id)
-    h.clock.advance(minutes=1)
-    h.enable_sync()
-    h.clock.advance(minutes=1)
-    step(f"first sync: importing {n} tasks into SIA")
-    h.engine.hooks.after_write = _every(
-        5, lambda calls: step(f"  {calls} write calls (up to 200 tasks each)")
-    )
-    bar = ImportProgress(disable=None)  # a bar on a terminal; lines page by page otherwise
-    h.engine.hooks.progress = (
-        bar if sys.stderr.isatty() else lambda _u, done, total: step(f"imported {done}/{total}")
-    )
-    tracemalloc.start()
-    t0 = time.perf_counter()
-    report = h.run_pass()
-    seconds = time.perf_counter() - t0
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    bar.close()
-    return report, seconds, peak
+    @property
+    def engine_s(self) -> float:
+        return self.seconds - self.mocks_s
 
 
-def bench(n: int) -> dict:
+@dataclass
+class Run:
+    n: int
+    passes: dict[str, PassFigures] = field(default_factory=dict)
+    profile: str | None = None
+
+
+class _MockTimer:
+    """Time spent inside the in-process mocks: every call the engine makes to them goes through
+    `WSGITransport.send`, wrapped here (for this benchmark only) to add up its duration."""
+
+    spent = 0.0
+
+    @classmethod
+    def install(cls) -> None:
+        if getattr(WSGITransport.send, "_timed", False):
+            return
+        original = WSGITransport.send
+
+        def send(self: WSGITransport, *args: object, **kwargs: object) -> object:
+            t0 = time.perf_counter()
+            try:
+                return original(self, *args, **kwargs)  # type: ignore[arg-type]
+            finally:
+                cls.spent += time.perf_counter() - t0
+
+        send._timed = True  # type: ignore[attr-defined]
+        WSGITransport.send = send  # type: ignore[assignment,method-assign]
+
+
+def scenario(
+    n: int, *, trace: bool = False, profile: str | None = None, say: Callable[[str], None] = step
+) -> Run:
+    """The five passes at size N; timed, or traced (`trace`: peak memory per pass)."""
+    run = Run(n)
+    _MockTimer.install()
     with Harness() as h:
-        first, t_import, peak = first_import(h, n)  # import N Salesforce tasks into SIA
-        # N SIA tasks created after enabling -> N Salesforce creates (M = N writes).
-        ops = [{"op": "create", "data": {"name": f"bench {i}"}} for i in range(n)]
+        say(f"N={n}: seeding {n} Salesforce tasks")
+        h.org.seed(n, seed=1, owner=h.sf_user_id)
+        h.clock.advance(minutes=1)
+        h.enable_sync()
+        h.clock.advance(minutes=1)
+        h.engine.hooks.progress = lambda _u, done, total: say(f"N={n}: imported {done}/{total}")
+
+        def timed(name: str, reads: int, writes: int) -> PassReport:
+            say(f"N={n}: {name} pass{' (traced)' if trace else ''}")
+            profiler = cProfile.Profile() if profile == name else None
+            if trace:
+                tracemalloc.start()
+            if profiler:
+                profiler.enable()
+            in_mocks = _MockTimer.spent
+            t0 = time.perf_counter()
+            report = h.run_pass()
+            seconds = time.perf_counter() - t0
+            in_mocks = _MockTimer.spent - in_mocks
+            if profiler:
+                profiler.disable()
+                run.profile = _profile_text(profiler)
+            figures = PassFigures(seconds=seconds, floor=floor_calls(reads, writes), mocks_s=in_mocks)
+            if trace:
+                figures.peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
+                tracemalloc.stop()
+            user = report.users[0]
+            figures.sf_calls, figures.sia_calls = user.api_calls["salesforce"], user.api_calls["sia"]
+            figures.writes = user.writes
+            run.passes[name] = figures
+            return report
+
+        timed("import", n, 0)
+        h.engine.hooks.progress = None
+        say(f"N={n}: creating {n} SIA tasks (batches of 200)")
         session = h.sia_user_session()
-        step(f"creating {n} SIA tasks (batches of 200)")
-        for start in tqdm(range(0, n, 200), desc="SIA batches", unit=" batch", disable=None, leave=False):
-            session.post(f"{h.sia_url}/api/v1/tasks/batch", json={"operations": ops[start : start + 200]})
+        for start in range(0, n, 200):
+            ops = [
+                {"op": "create", "data": {"name": f"bench {i}"}} for i in range(start, min(n, start + 200))
+            ]
+            session.post(f"{h.sia_url}/api/v1/tasks/batch", json={"operations": ops})
         h.clock.advance(minutes=1)
-        step(f"second pass: pushing {n} SIA tasks to Salesforce")
-        h.engine.hooks.after_write = _every(
-            5, lambda calls: step(f"  {calls} write calls (up to 200 tasks each)")
-        )
-        t0 = time.perf_counter()
-        push = h.run_pass()
-        t_push = time.perf_counter() - t0
+        timed("push", n, n)
         h.clock.advance(minutes=1)
-        step("echo, look-back and idle passes")
-        echo = h.run_pass()  # reads back its own writes, writes nothing
+        timed("echo", n, 0)  # reads back its own writes, writes nothing
         h.clock.advance(minutes=5)
-        t0 = time.perf_counter()
-        idle = h.run_pass()  # one look-back re-read settles the cursors
-        t_idle = time.perf_counter() - t0
+        timed("lookback", 0, 0)  # one look-back re-read settles the cursors
         h.clock.advance(minutes=5)
-        t0 = time.perf_counter()
-        settled = h.run_pass()
-        t_settled = time.perf_counter() - t0
-    u1, u2, u3, u4 = (r.users[0] for r in (first, push, echo, idle))
-    return {
-        "n": n,
-        "import_sf_calls": u1.api_calls["salesforce"],
-        "import_floor": floor_calls(n, 0),
-        "import_sia_calls": u1.api_calls["sia"],
-        "import_s": t_import,
-        "import_peak_mb": peak / 1e6,
-        "push_sf_calls": u2.api_calls["salesforce"],
-        "push_floor": floor_calls(n, n),
-        "push_s": t_push,
-        "echo_writes": u3.writes,
-        "echo_sf_calls": u3.api_calls["salesforce"],
-        "idle_calls": u4.api_calls,
-        "idle_s": t_idle,
-        "settled_calls": settled.users[0].api_calls,
-        "settled_s": t_settled,
-    }
+        timed("idle", 0, 0)
+    return run
+
+
+def _profile_text(profiler: cProfile.Profile, top: int = 25) -> str:
+    """The cProfile top, and how much of the pass the mocks took (every call into them goes through
+    `mock_core.transport`): the rest is the engine's share (its own code, SQLAlchemy, the state DB)."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    raw = stats.stats  # type: ignore[attr-defined]
+    total = max(row[3] for row in raw.values())
+    mocks = sum(
+        row[3]
+        for (path, _line, name), row in raw.items()
+        if path.endswith("mock_core/transport.py") and name == "send"
+    )
+    lines = [
+        f"pass {total:.2f} s under cProfile: mocks (in-process HTTP) {mocks:.2f} s ({mocks / total:.0%}), "
+        f"engine {total - mocks:.2f} s ({(total - mocks) / total:.0%})"
+    ]
+    stats.sort_stats("cumulative").print_stats(top)
+    return "\n".join(lines) + "\n" + out.getvalue()
+
+
+def table(runs: list[Run]) -> str:
+    sizes = [r.n for r in runs]
+    head = "pass      " + "".join(f"{'N=' + str(n):>24s}" for n in sizes)
+    growth = 10000 in sizes and 50000 in sizes
+    if growth:
+        head += "   exp 10k->50k"
+    lines = [head]
+    for name in PASSES:
+        cells = ""
+        for r in runs:
+            p = r.passes[name]
+            if name in ("import", "push"):
+                rate = f"{r.n / p.seconds:,.0f} tasks/s ({p.seconds:.2f} s)"
+            else:
+                rate = f"{p.seconds * 1000:,.0f} ms"
+            cells += f"{rate:>24s}"
+        if growth:
+            t10 = next(r for r in runs if r.n == 10000).passes[name].seconds
+            t50 = next(r for r in runs if r.n == 50000).passes[name].seconds
+            cells += f"   {math.log(t50 / t10) / math.log(5):+.2f}"
+        lines.append(f"{name:10s}{cells}")
+
+    def block(title: str, cell: Callable[[PassFigures], str]) -> None:
+        lines.append(title)
+        lines.extend(f"{name:10s}" + "".join(f"{cell(r.passes[name]):>24s}" for r in runs) for name in PASSES)
+
+    block("the engine's share (s): the pass minus the time inside the mocks", lambda p: f"{p.engine_s:.2f}")
+    block(
+        "peak memory (MiB, tracemalloc, separate run)",
+        lambda p: "-" if p.peak_mb is None else f"{p.peak_mb:.1f}",
+    )
+    block("Salesforce calls / floor; SIA calls", lambda p: f"{p.sf_calls}/{p.floor}; {p.sia_calls}")
+    return "\n".join(lines)
 
 
 def import_memory(n: int, stream_above: int | None) -> tuple[float, float, int, int]:
     """Peak traced memory (MB) and seconds of a first-sync import of N tasks; SF and SIA calls."""
     settings = EngineSettings(stream_import_above=stream_above)
     with Harness(settings=settings) as h:
-        report, seconds, peak = first_import(h, n)
+        h.org.seed(n, seed=1, owner=h.sf_user_id)
+        h.clock.advance(minutes=1)
+        h.enable_sync()
+        h.clock.advance(minutes=1)
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        report = h.run_pass()
+        seconds = time.perf_counter() - t0
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
         assert report.total("created")["sia"] == n
         calls = report.users[0].api_calls
     return peak / 1e6, seconds, calls["salesforce"], calls["sia"]
@@ -144,33 +234,57 @@ def memory_main(sizes: list[int]) -> None:
             )
 
 
+def _sizes(_ctx: click.Context, _param: click.Parameter, value: str) -> list[int]:
+    try:
+        sizes = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter("a comma-separated list of task counts, e.g. 1000,10000,50000") from None
+    if not sizes or min(sizes) < 1:
+        raise click.BadParameter("at least one size, each 1 or more")
+    return sizes
+
+
 @click.command()
-@click.argument("sizes", nargs=-1, type=click.IntRange(min=1))
+@click.argument("legacy_sizes", nargs=-1, type=click.IntRange(min=1))
 @click.option(
-    "--memory", is_flag=True, help="Measure the first import's peak memory instead (slow: tracemalloc)."
+    "--sizes",
+    default="1000,10000",
+    show_default=True,
+    callback=_sizes,
+    help="Task counts to run, comma-separated (50000 takes minutes on 2 cores).",
 )
-def main(sizes: tuple[int, ...], memory: bool) -> None:
-    """Print API calls against the physical floor, pass times and memory for N-task syncs (figures only)."""
-    if memory:
-        memory_main(list(sizes))
+@click.option(
+    "--memory/--no-memory", "trace", default=True, help="Also a traced run for peak memory per pass."
+)
+@click.option(
+    "--profile", type=click.Choice(PASSES), help="Print the cProfile top of this pass (largest size)."
+)
+@click.option(
+    "--import-memory", "import_mem", is_flag=True, help="Only: the first import's memory, paged vs not."
+)
+def main(
+    legacy_sizes: tuple[int, ...], sizes: list[int], trace: bool, profile: str | None, import_mem: bool
+) -> None:
+    """Each pass's tasks/s at several sizes, the growth exponent, idle cost, memory, API calls vs floor."""
+    if legacy_sizes:
+        sizes = list(legacy_sizes)
+    if import_mem:
+        memory_main(sizes)
         return
-    sizes = list(sizes) or [5000, 10000]
-    print("tasksync benchmarks (in-process mocks, SQLite in memory; figures only)")
+    print("tasksync benchmarks (in-process mocks, SQLite in memory; figures only)", flush=True)
+    runs = []
     for n in sizes:
-        print(f"\nN = {n}", flush=True)
-        r = bench(n)
-        print(
-            f"  first sync import : SF calls {r['import_sf_calls']} / floor {r['import_floor']} "
-            f"= {r['import_sf_calls'] / r['import_floor']:.2f}; SIA calls {r['import_sia_calls']}; "
-            f"{r['import_s']:.2f} s; peak traced memory {r['import_peak_mb']:.1f} MB"
-        )
-        print(
-            f"  push {n} SIA creates: SF calls {r['push_sf_calls']} / floor {r['push_floor']} "
-            f"= {r['push_sf_calls'] / r['push_floor']:.2f}; {r['push_s']:.2f} s"
-        )
-        print(f"  echo pass         : {r['echo_writes']} writes, {r['echo_sf_calls']} SF reads")
-        print(f"  look-back pass    : calls {r['idle_calls']}; {r['idle_s'] * 1000:.0f} ms")
-        print(f"  idle pass         : calls {r['settled_calls']}; {r['settled_s'] * 1000:.0f} ms")
+        run = scenario(n, profile=profile if n == max(sizes) else None)
+        if trace:
+            traced = scenario(n, trace=True)
+            for name, figures in traced.passes.items():
+                run.passes[name].peak_mb = figures.peak_mb
+        runs.append(run)
+    print()
+    print(table(runs))
+    for run in runs:
+        if run.profile:
+            print(f"\ncProfile of the {profile} pass at N={run.n}:\n{run.profile}")
 
 
 if __name__ == "__main__":

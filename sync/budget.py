@@ -18,6 +18,7 @@ each answer said:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sync.errors import StopUser
 
@@ -43,7 +44,7 @@ class ApiBudget:
         if self.exhausted:
             raise BudgetDeferred(self.exhausted, code="API_BUDGET", side="salesforce")
 
-    def after_call(self, api_usage) -> None:
+    def after_call(self, api_usage: Any) -> None:
         self.calls_this_pass += 1
         usage = (api_usage or {}).get("api-usage")
         if usage is None:
@@ -62,6 +63,6 @@ class ApiBudget:
                 f"({self.total}); the rest is deferred"
             )
 
-    def after_error(self, error) -> None:
+    def after_error(self, error: BaseException) -> None:
         if getattr(error, "code", None) == "REQUEST_LIMIT_EXCEEDED":  # F3: never spin on a 403
             self.exhausted = "REQUEST_LIMIT_EXCEEDED: the API allocation is spent; resumed on a later pass"

@@ -25,27 +25,24 @@ import logging
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 import click
-import requests
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_when_event_set
-from tenacity.wait import wait_exponential
 
-from sync.adapters.salesforce import SalesforceAdapter
-from sync.adapters.sia import SiaAdapter
-from sync.engine import Engine
 from sync.errors import SyncError
-from sync.progress import ImportProgress
-from sync.remote_clock import RemoteClock
 from sync.report import PassReport, render_text
-from sync.state import StateStore
-from sync.state.models import Run, UserState
-from sync.state.problems import StateDbProblem, describe, open_state
-from sync.state.store import DEFAULT_URL
-from tasksync_common.clock import Clock
-from tasksync_common.routing import salesforce_server_session
+from sync.state import DEFAULT_URL
+
+# Issue 9: `tasksync --help` loads none of SQLAlchemy, simple-salesforce, requests or the engine;
+# each command imports what it uses, inside its function.
+if TYPE_CHECKING:
+    import requests
+    from tenacity import RetryCallState
+
+    from sync.adapters.salesforce import SalesforceAdapter
+    from sync.engine import Engine
+    from sync.state import StateStore
+    from tasksync_common.clock import Clock
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STATE_DB = 0, 1, 2, 3
 EXIT_CODES_HELP = (
@@ -78,6 +75,8 @@ class Failed(click.ClickException):
 
 
 def _open(url: str, *, must_exist: bool) -> StateStore:
+    from sync.state.problems import StateDbProblem, open_state
+
     try:
         return open_state(url, must_exist=must_exist)
     except StateDbProblem as exc:
@@ -93,6 +92,14 @@ def build_engine(
     clock: Clock | None = None,
 ) -> Engine:
     """An engine over HTTP: SIA at `sia_url`; Salesforce at salesforce.com or at a mock server `sf_url`."""
+    import requests
+
+    from sync.adapters.salesforce import SalesforceAdapter
+    from sync.adapters.sia import SiaAdapter
+    from sync.engine import Engine
+    from sync.state import StateStore
+    from tasksync_common.clock import Clock
+    from tasksync_common.routing import salesforce_server_session
 
     def salesforce_factory(conn: dict) -> SalesforceAdapter:
         session = None
@@ -220,6 +227,12 @@ def run(
     """
     from datetime import timedelta
 
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from sync.progress import ImportProgress
+    from sync.remote_clock import RemoteClock
+    from sync.state.problems import describe
+
     if interval is not None and interval <= 0:
         raise click.BadParameter("must be positive", param_hint="--interval")
     store = _open(state_db, must_exist=False)
@@ -259,6 +272,8 @@ def run(
 
 
 def _clock_session(clock_url: str | None, ca_bundle: str | None) -> requests.Session:
+    import requests
+
     session = requests.Session()
     if clock_url and clock_url.startswith("https") and ca_bundle:
         session.verify = ca_bundle
@@ -270,6 +285,12 @@ class PassFailed(Exception):
 
 
 def _daemon(engine: Engine, interval: float, max_backoff: float, state_db: str, show) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+    from tenacity import Retrying, retry_if_exception_type, stop_when_event_set
+    from tenacity.wait import wait_exponential
+
+    from sync.state.problems import describe
+
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -323,6 +344,10 @@ def status(state_db, as_json) -> None:
     """Each user's last outcome (ok / stopped: reason / deferred: reason) and since when, their
     links and open per-task errors, and what the last pass held back (mass deletions awaiting
     --allow-mass-delete, work deferred by the API budget)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from sync.state.problems import describe
+
     store = _open(state_db, must_exist=True)
     try:
         data = _status_data(store)
@@ -361,6 +386,10 @@ def status(state_db, as_json) -> None:
 
 
 def _status_data(store: StateStore) -> dict:
+    from sqlalchemy import select
+
+    from sync.state.models import UserState
+
     users: dict[str, dict] = {}
 
     def entry(user_id: str) -> dict:
@@ -427,6 +456,12 @@ def _status_data(store: StateStore) -> dict:
 )
 def report(state_db, as_json, run_id) -> None:
     """The report of the last (or a given) pass."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from sync.state.models import Run
+    from sync.state.problems import describe
+
     store = _open(state_db, must_exist=True)
     try:
         with store.sessions() as s:

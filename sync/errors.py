@@ -117,6 +117,7 @@ def error_for(
 ) -> SyncError:
     """Build the exception of the right class for a whole-request failure."""
     outcome = outcome_for(code, status)
+    cls: type[SyncError]
     if outcome == RETRY:
         cls = TransientError
     elif outcome == SKIP_TASK:

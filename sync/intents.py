@@ -25,40 +25,23 @@ one query per 200 upserts); a pass without a crash makes no extra call.
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sync.domain import EXTERNAL_ID_FIELD, iso_ms, sf_view, sia_view
+from sync.actions import Action, Pending, ReadAt, fail, from_json
+from sync.domain import EXTERNAL_ID_FIELD, Row, iso_ms, sf_view, sia_view
 from sync.errors import DONE, outcome_for
-from sync.planner import Action, Conflict, LinkObs
 from sync.state.models import Intent
 from sync.state.store import Batch
 
 if TYPE_CHECKING:
-    from sync.engine import Engine, _Pending, _ReadAt
+    from sync.engine import Engine
+    from sync.ports import SalesforcePort
     from sync.report import UserReport
 
 SIA, SF = "sia", "salesforce"
 
 
-def action_to_json(action: Action) -> dict:
-    return asdict(action)
-
-
-def action_from_json(data: dict) -> Action:
-    data = dict(data)
-    link = data.pop("link", None)
-    conflicts = data.pop("conflicts", None) or []
-    error = data.pop("error", None)
-    return Action(
-        **data,
-        link=LinkObs(**link) if link else None,
-        conflicts=[Conflict(**c) for c in conflicts],
-        error=tuple(error) if error else None,
-    )
-
-
-def for_sia(action: Action, op: dict) -> dict:
+def for_sia(action: Action, op: Row) -> Row:
     """The intent of one SIA batch operation (exactly as sent)."""
     kind = op["op"]
     target = op.get("id") or (action.sf_record or {}).get("Id")
@@ -68,11 +51,11 @@ def for_sia(action: Action, op: dict) -> dict:
         "target": target,
         "body": op,
         "idempotency_key": op.get("idempotency_key"),
-        "action": action_to_json(action),
+        "action": action.to_json(),
     }
 
 
-def for_salesforce(action: Action, kind: str, body) -> dict:
+def for_salesforce(action: Action, kind: str, body: Any) -> Row:
     """The intent of one Salesforce item: an upsert/update record or the id to delete."""
     target = body.get(EXTERNAL_ID_FIELD) if kind == "upsert" else (action.link.sf_id if action.link else None)
     return {
@@ -81,19 +64,19 @@ def for_salesforce(action: Action, kind: str, body) -> dict:
         "target": target,
         "body": body if isinstance(body, dict) else {"id": body},
         "idempotency_key": None,
-        "action": action_to_json(action),
+        "action": action.to_json(),
     }
 
 
-def resolve_creates(engine: Engine, uid: str, sf, ur: UserReport, run_id) -> list[Intent]:
+def resolve_creates(
+    engine: Engine, uid: str, sf: SalesforcePort, ur: UserReport, run_id: int | None
+) -> list[Intent]:
     """Finish the creates a dead pass sent (or was about to); returns the other intents, for later."""
-    from sync.engine import _Pending, _ReadAt
-
     pending = engine.state.intents(uid)
     if not pending:
         return []
     at = iso_ms(engine.clock.now())
-    read_at = _ReadAt()
+    read_at = ReadAt()
     size = engine.settings.batch_size
     sia_creates = [i for i in pending if i.side == SIA and i.kind == "create"]
     for start in range(0, len(sia_creates), size):
@@ -101,46 +84,46 @@ def resolve_creates(engine: Engine, uid: str, sf, ur: UserReport, run_id) -> lis
         results = engine.sia.batch(uid, [i.body for i in chunk])  # the stored bodies, same keys
         batch = Batch(intents_done=[i.id for i in chunk])
         for intent, result in zip(chunk, results, strict=True):
-            p = _Pending(action_from_json(intent.action), sia_result=result)
+            p = Pending(from_json(intent.action), sia_result=result)
             if result.get("status", 500) >= 300:
                 error = result.get("error") or {}
                 if outcome_for(error.get("code"), result.get("status", 500)) != DONE:
                     p.failed = True
-                    engine._fail(batch, ur, p.action, error.get("code"), error.get("message") or "rejected")
+                    fail(batch, ur, p.action, error.get("code"), error.get("message") or "rejected")
                     continue
-            engine._done(batch, ur, p, read_at)
+            p.done(batch, ur, read_at)
         engine.state.commit(uid, batch, at, run_id)
 
     upserts = [i for i in pending if i.side == SF and i.kind == "upsert"]
     for start in range(0, len(upserts), size):
         chunk = upserts[start : start + size]
-        found = {r[EXTERNAL_ID_FIELD]: r for r in sf.by_external_ids([i.target for i in chunk])}
+        found = {r[EXTERNAL_ID_FIELD]: r for r in sf.by_external_ids([i.target or "" for i in chunk])}
         missing = [i for i in chunk if i.target not in found]
-        answers: dict[int, dict] = {}
+        answers: dict[int, dict[str, Any]] = {}
         if missing:
             results = sf.upsert([i.body for i in missing])  # the stored records, by the same External ID
             answers = {i.id: r for i, r in zip(missing, results, strict=True)}
-        written_at = getattr(sf, "server_time", None)
+        written_at = sf.server_time
         batch = Batch(intents_done=[i.id for i in chunk])
         for intent in chunk:
-            action = action_from_json(intent.action)
+            action = from_json(intent.action)
             if intent.target in found:
                 row = found[intent.target]
                 # Salesforce's clock when our upsert made it (R4.3), not a later edit's stamp.
-                p = _Pending(
+                p = Pending(
                     action,
                     sf_result={"id": row["Id"], "success": True},
                     sf_written_at=row.get("CreatedDate") or row["SystemModstamp"],
                 )
             else:
                 result = answers[intent.id]
-                p = _Pending(action, sf_result=result, sf_written_at=written_at)
+                p = Pending(action, sf_result=result, sf_written_at=written_at)
                 if not result.get("success"):
                     error = (result.get("errors") or [{}])[0]
                     code = error.get("statusCode") or error.get("errorCode")
-                    engine._fail(batch, ur, action, code, error.get("message") or "rejected")
+                    fail(batch, ur, action, code, error.get("message") or "rejected")
                     continue
-            engine._done(batch, ur, p, read_at)
+            p.done(batch, ur, read_at)
         engine.state.commit(uid, batch, at, run_id)
     return [i for i in pending if i.kind in ("update", "delete")]
 
@@ -149,50 +132,48 @@ def resolve_writes(
     engine: Engine,
     uid: str,
     intents: list[Intent],
-    sia_changes: dict[str, dict],
-    sf_changes: dict[str, dict],
-    read_at: _ReadAt,
+    sia_changes: dict[str, dict[str, Any]],
+    sf_changes: dict[str, dict[str, Any]],
+    read_at: ReadAt,
     ur: UserReport,
-    run_id,
+    run_id: int | None,
 ) -> None:
     """Updates and deletions of a dead pass, judged from this pass's reads (no call): finished when
     they visibly landed, else dropped so that planning does them again from the last synced state."""
-    from sync.engine import _Pending
-
     if not intents:
         return
     batch = Batch(intents_done=[i.id for i in intents])
     finished: set[int] = set()
     for intent in intents:
-        action = action_from_json(intent.action)
+        action = from_json(intent.action)
         if action.link is None or action.link.row_id in finished:
             continue
-        p: _Pending | None = None
+        p: Pending | None = None
         if intent.side == SIA:
             task = sia_changes.get(intent.target or "")
             if task is None or action.sf_patch:
                 continue  # not seen, or a two-sided merge: planned again
             if intent.kind == "delete" and task.get("deleted_at"):
-                p = _Pending(action, sia_result={"status": 204})
+                p = Pending(action, sia_result={"status": 204})
             elif (
                 intent.kind == "update"
                 and not task.get("deleted_at")
                 and sia_view(task) == sia_view(action.new_sia_values or {})
             ):
-                p = _Pending(action, sia_result={"status": 200, "data": task})
+                p = Pending(action, sia_result={"status": 200, "data": task})
         else:
             record = sf_changes.get(intent.target or "")
             if record is None or action.sia_patch:
                 continue
             if intent.kind == "delete" and record.get("IsDeleted"):
-                p = _Pending(action, sf_result={"success": True})
+                p = Pending(action, sf_result={"success": True})
             elif (
                 intent.kind == "update"
                 and not record.get("IsDeleted")
                 and sf_view(record) == sf_view(action.new_sf_values or {})
             ):
-                p = _Pending(action, sf_result={"success": True}, sf_written_at=record["SystemModstamp"])
+                p = Pending(action, sf_result={"success": True}, sf_written_at=record["SystemModstamp"])
         if p is not None:
-            engine._done(batch, ur, p, read_at)
-            finished.add(action.link.row_id)
+            p.done(batch, ur, read_at)
+            finished.add(action.link.row_id or 0)
     engine.state.commit(uid, batch, iso_ms(engine.clock.now()), run_id)

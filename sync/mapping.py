@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sync import rules
 from sync.domain import EXTERNAL_ID_FIELD
 from tasksync_common.subject_template import render_subject
 
-Renderer = Callable[[str | None, dict], str]
+Renderer = Callable[[str | None, dict[str, Any]], str]
 
 
 def default_renderer() -> Renderer:
@@ -16,7 +17,9 @@ def default_renderer() -> Renderer:
     return render_subject
 
 
-def sf_create_fields(task: dict, template: str | None, owner_id: str, render: Renderer) -> dict:
+def sf_create_fields(
+    task: dict[str, Any], template: str | None, owner_id: str, render: Renderer
+) -> dict[str, Any]:
     """A new Salesforce Task for an SIA task created after enabling (R4.1, R5.3, R1.4, R4.8).
 
     The External ID carries the SIA task id, fixed before the call, so a retried or interrupted
@@ -34,7 +37,7 @@ def sf_create_fields(task: dict, template: str | None, owner_id: str, render: Re
     }
 
 
-def sia_import_fields(record: dict) -> dict:
+def sia_import_fields(record: dict[str, Any]) -> dict[str, Any]:
     """A new SIA task for a Salesforce task (R3.1, R4.2, R2.2b, R2.3a, R5.3)."""
     return {
         "name": rules.import_name(record.get("Subject")),  # R5.3
@@ -45,6 +48,6 @@ def sia_import_fields(record: dict) -> dict:
     }
 
 
-def sf_view_of_create(fields: dict) -> dict:
+def sf_view_of_create(fields: dict[str, Any]) -> dict[str, Any]:
     """The Salesforce values a create wrote, as they will read back (for no-echo, R4.5)."""
     return {f: fields.get(f) for f in ("Subject", "Status", "Priority", "ActivityDate", "Description")}

@@ -20,10 +20,32 @@ constant skew between them cancels out. SIA wins an exact tie.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sync import mapping, rules
-from sync.domain import EXTERNAL_ID_FIELD, content_hash, parse_stamp, sf_view, sia_view, stamp_delta
+from sync.actions import (
+    KINDS,
+    Action,
+    CreateInSalesforce,
+    Import,
+    Reconcile,
+    Restore,
+    SkipOld,
+    SkipPreexisting,
+)
+from sync.domain import (
+    EXTERNAL_ID_FIELD,
+    Conflict,
+    LinkObs,
+    Row,
+    content_hash,
+    parse_stamp,
+    sf_view,
+    sia_view,
+    stamp_delta,
+)
+
+__all__ = ["LINKED", "SF_UNLINKED", "SIA_UNLINKED", "TOMBSTONE", "Action", "Context", "LinkObs", "plan"]
 
 A, S, C, D, P = "A", "S", "C", "D", "P"
 
@@ -79,24 +101,6 @@ SF_UNLINKED: dict[str, tuple[str, str]] = {
 
 # --- inputs and outputs -----------------------------------------------------------------------
 @dataclass
-class LinkObs:
-    """What both sides of one link looked like when last synced; the stamps are each side's clock at
-    that sync (R4.3 baselines)."""
-
-    sia_id: str
-    sf_id: str
-    live: bool = True
-    sia_values: dict = field(default_factory=dict)
-    sf_values: dict = field(default_factory=dict)
-    sia_hash: str = ""
-    sf_hash: str = ""
-    sia_stamp: str | None = None
-    sf_stamp: str | None = None
-    generation: int = 0
-    row_id: int | None = None
-
-
-@dataclass
 class Context:
     """What the planner needs to know about the user and the instance."""
 
@@ -107,33 +111,8 @@ class Context:
     render: mapping.Renderer
 
 
-@dataclass
-class Conflict:
-    field: str
-    sia_value: object
-    sf_value: object
-    winner: str  # "sia" | "salesforce"
-
-
-@dataclass
-class Action:
-    row: str
-    rules: str
-    link: LinkObs | None = None
-    sia_task: dict | None = None
-    sf_record: dict | None = None
-    sia_patch: dict = field(default_factory=dict)  # update (or create data) for SIA
-    sf_patch: dict = field(default_factory=dict)  # update (or create fields) for Salesforce
-    new_sia_values: dict | None = None
-    new_sf_values: dict | None = None
-    conflicts: list[Conflict] = field(default_factory=list)
-    how_found: str | None = None
-    idempotency_key: str | None = None
-    error: tuple[str, str] | None = None  # (code, message) when the action cannot be done (R2.5)
-
-
 # --- classification -------------------------------------------------------------------------
-def sia_state(link: LinkObs, task: dict | None) -> str:
+def sia_state(link: LinkObs, task: Row | None) -> str:
     if task is None:
         return A
     if task.get("deleted_at"):
@@ -141,7 +120,7 @@ def sia_state(link: LinkObs, task: dict | None) -> str:
     return S if content_hash(sia_view(task)) == link.sia_hash else C
 
 
-def sf_state(link: LinkObs, record: dict | None, purged: bool) -> str:
+def sf_state(link: LinkObs, record: Row | None, purged: bool) -> str:
     if purged:
         return P
     if record is None:
@@ -151,7 +130,7 @@ def sf_state(link: LinkObs, record: dict | None, purged: bool) -> str:
     return S if content_hash(sf_view(record)) == link.sf_hash else C
 
 
-def unlinked_sia_state(task: dict, ctx: Context) -> str:
+def unlinked_sia_state(task: Row, ctx: Context) -> str:
     if task.get("deleted_at"):
         return "deleted"
     # R3.2 / R3.6 / R1.3: compare the task's SIA creation with SIA's last enabling (one clock).
@@ -160,7 +139,7 @@ def unlinked_sia_state(task: dict, ctx: Context) -> str:
     return "new"
 
 
-def unlinked_sf_state(record: dict, ctx: Context, pending_sia_ids: set[str]) -> str:
+def unlinked_sf_state(record: Row, ctx: Context, pending_sia_ids: set[str]) -> str:
     if record.get("IsDeleted"):
         return "deleted"
     if record.get(EXTERNAL_ID_FIELD) and record[EXTERNAL_ID_FIELD] in pending_sia_ids:
@@ -173,8 +152,8 @@ def unlinked_sf_state(record: dict, ctx: Context, pending_sia_ids: set[str]) -> 
 # --- the planner ------------------------------------------------------------------------------
 def plan(
     links: list[LinkObs],
-    sia_changes: dict[str, dict],
-    sf_changes: dict[str, dict],
+    sia_changes: dict[str, Row],
+    sf_changes: dict[str, Row],
     ctx: Context,
     purged: dict[str, str] | None = None,
 ) -> list[Action]:
@@ -211,7 +190,7 @@ def plan(
             pending.add(sia_id)
             actions.append(_create_sf(task, ctx, rule_ids))
         elif row == "skip_preexisting":
-            actions.append(Action(row, rule_ids, sia_task=task))
+            actions.append(SkipPreexisting(rule_ids, sia_task=task))
     for sf_id, record in sf_changes.items():
         if sf_id in by_sf:
             continue
@@ -219,35 +198,41 @@ def plan(
         if row == "import":
             actions.append(_import(record, rule_ids, generation=0))
         elif row == "skip_old":
-            actions.append(Action(row, rule_ids, sf_record=record))
+            actions.append(SkipOld(rule_ids, sf_record=record))
     return actions
 
 
-def _linked_action(row, rule_ids, link, task, record, ctx, how_found) -> Action | None:
+_HOW_FOUND = {
+    "delete_sf": "SIA deletion",
+    "delete_sia": "Salesforce recycle bin (IsDeleted)",
+    "forget": "deleted on both sides",
+}
+
+
+def _linked_action(
+    row: str,
+    rule_ids: str,
+    link: LinkObs,
+    task: Row | None,
+    record: Row | None,
+    ctx: Context,
+    how_found: str | None,
+) -> Action | None:
     if row == "noop":
         return None
-    if row == "observe":
-        return Action(row, rule_ids, link=link, sia_task=task, sf_record=record)
-    if row in ("push", "pull", "merge"):
-        return reconcile(row, rule_ids, link, task, record, ctx)
-    if row == "delete_sf":
-        return Action(row, rule_ids, link=link, sia_task=task, sf_record=record, how_found="SIA deletion")
-    if row == "delete_sia":
-        found = how_found or "Salesforce recycle bin (IsDeleted)"
-        return Action(row, rule_ids, link=link, sia_task=task, sf_record=record, how_found=found)
-    if row == "forget":
-        return Action(
-            row, rule_ids, link=link, sia_task=task, sf_record=record, how_found="deleted on both sides"
-        )
-    if row == "restore":
+    kind = KINDS[row]
+    if issubclass(kind, Reconcile):
+        return reconcile(kind, rule_ids, link, task, record, ctx)
+    if issubclass(kind, Restore):
+        assert record is not None
         return _import(record, rule_ids, generation=link.generation + 1, link=link)
-    raise AssertionError(f"unknown row {row}")
+    found = (how_found if row == "delete_sia" else None) or _HOW_FOUND.get(row)
+    return kind(rule_ids, link=link, sia_task=task, sf_record=record, how_found=found)
 
 
-def _import(record: dict, rule_ids: str, generation: int, link: LinkObs | None = None) -> Action:
+def _import(record: Row, rule_ids: str, generation: int, link: LinkObs | None = None) -> Action:
     data = mapping.sia_import_fields(record)
-    action = Action(
-        "restore" if link else "import",
+    action = (Restore if link else Import)(
         rule_ids,
         link=link,
         sf_record=record,
@@ -263,10 +248,9 @@ def _import(record: dict, rule_ids: str, generation: int, link: LinkObs | None =
     return action
 
 
-def _create_sf(task: dict, ctx: Context, rule_ids: str) -> Action:
+def _create_sf(task: Row, ctx: Context, rule_ids: str) -> Action:
     fields = mapping.sf_create_fields(task, ctx.template, ctx.owner_id, ctx.render)
-    action = Action(
-        "create_sf",
+    action = CreateInSalesforce(
         rule_ids,
         sia_task=task,
         sf_patch=fields,
@@ -280,7 +264,7 @@ def _create_sf(task: dict, ctx: Context, rule_ids: str) -> Action:
 
 
 def reconcile(
-    row: str, rule_ids: str, link: LinkObs, task: dict | None, record: dict | None, ctx: Context
+    kind: type[Action], rule_ids: str, link: LinkObs, task: Row | None, record: Row | None, ctx: Context
 ) -> Action:
     """Field-by-field merge (R4.3) of one live link; also covers one-sided push (R4.1) and pull (R4.2)."""
     sia_last, sf_last = link.sia_values, link.sf_values
@@ -290,8 +274,8 @@ def reconcile(
     d_sia = stamp_delta(task.get("updated_at") if task else None, link.sia_stamp)
     d_sf = stamp_delta(record.get("SystemModstamp") if record else None, link.sf_stamp)
     sia_is_later = d_sia >= d_sf  # R4.3: SIA wins an exact tie
-    sia_patch: dict = {}
-    sf_patch: dict = {}
+    sia_patch: Row = {}
+    sf_patch: Row = {}
     conflicts: list[Conflict] = []
 
     for sia_field, sf_field in rules.MERGE_FIELDS.items():
@@ -335,8 +319,7 @@ def reconcile(
 
     new_sia = {**sia_cur, **sia_patch}
     new_sf = {**sf_cur, **sf_patch}
-    action = Action(
-        row,
+    action = kind(
         rule_ids,
         link=link,
         sia_task=task,

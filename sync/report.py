@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 
-def _sides() -> dict:
+def _sides() -> dict[str, Any]:
     return {"sia": 0, "salesforce": 0}
 
 
@@ -14,18 +15,18 @@ def _sides() -> dict:
 class UserReport:
     user_id: str
     start: str | None = None  # "first" | "previously_enabled" | None (continuous)
-    created: dict = field(default_factory=_sides)  # tasks created IN that side
-    updated: dict = field(default_factory=_sides)
-    deleted: dict = field(default_factory=_sides)
+    created: dict[str, int] = field(default_factory=_sides)  # tasks created IN that side
+    updated: dict[str, int] = field(default_factory=_sides)
+    deleted: dict[str, int] = field(default_factory=_sides)
     skipped: int = 0
-    conflicts: list[dict] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
-    deletions: list[dict] = field(default_factory=list)
-    api_calls: dict = field(default_factory=_sides)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    deletions: list[dict[str, Any]] = field(default_factory=list)
+    api_calls: dict[str, int] = field(default_factory=_sides)
     stopped: str | None = None
     deferred: str | None = None  # put off to a later pass: F3/F4 API allocation, F8 LEASE_HELD
-    alerts: list[dict] = field(default_factory=list)  # F16: mass deletions held for confirmation
-    unlinked: list[dict] = field(default_factory=list)  # R1.4/R1.1: links retired, tasks untouched
+    alerts: list[dict[str, Any]] = field(default_factory=list)  # F16: mass deletions held for confirmation
+    unlinked: list[dict[str, Any]] = field(default_factory=list)  # R1.4/R1.1: links retired, tasks untouched
 
     @property
     def outcome(self) -> str:
@@ -38,7 +39,7 @@ class UserReport:
     def writes(self) -> int:
         return sum(self.created.values()) + sum(self.updated.values()) + sum(self.deleted.values())
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "user_id": self.user_id,
             "start": self.start,
@@ -70,7 +71,7 @@ class PassReport:
     def user(self, user_id: str) -> UserReport:
         return next(u for u in self.users if u.user_id == user_id)
 
-    def total(self, name: str) -> dict | int:
+    def total(self, name: str) -> Any:  # a per-side dict for sided figures, an int for counts
         if name in ("skipped",):
             return sum(u.skipped for u in self.users)
         if name in ("conflicts", "errors", "deletions", "alerts"):
@@ -82,10 +83,10 @@ class PassReport:
         return out
 
     @property
-    def api_calls(self) -> dict:
+    def api_calls(self) -> dict[str, int]:
         return {"sia": self.sia_calls_total, "salesforce": self.total("api_calls")["salesforce"]}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
             "started_at": self.started_at,
@@ -112,11 +113,11 @@ class PassReport:
         return render_text(self.to_dict())
 
 
-def render_text(data: dict) -> str:
+def render_text(data: dict[str, Any]) -> str:
     """A report dict (as stored per run) as a few readable lines."""
     t = data["totals"]
 
-    def sides(d: dict) -> str:
+    def sides(d: dict[str, Any]) -> str:
         return f"SIA {d['sia']}, Salesforce {d['salesforce']}"
 
     lines = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 # R2.2 - status. SIA open = Salesforce Not Started, SIA complete = Salesforce Completed.
 STATUS_SIA_TO_SF = {"open": "Not Started", "complete": "Completed"}
@@ -56,13 +57,13 @@ def import_priority(sf_priority: str | None) -> str:
 
 
 # One table for the SF -> SIA direction of each merge field during continuous sync (R2.2-R2.5).
-TO_SIA: dict[str, Callable] = {
+TO_SIA: dict[str, Callable[[Any], Any]] = {
     "status": status_to_sia,  # R2.2, R2.2a
     "priority": priority_to_sia,  # R2.3, R2.3a
     "due_date": lambda v: v,  # R2.4: the same YYYY-MM-DD string, never parsed
     "details": lambda v: v,  # R2.5: unchanged text
 }
-TO_SF: dict[str, Callable] = {
+TO_SF: dict[str, Callable[[Any], Any]] = {
     "status": lambda v: STATUS_SIA_TO_SF[v],  # R2.2
     "priority": lambda v: PRIORITY_SIA_TO_SF[v],  # R2.3
     "due_date": lambda v: v,  # R2.4
@@ -72,9 +73,9 @@ TO_SF: dict[str, Callable] = {
 MAY_BE_UNSYNCED = ("status", "priority")
 
 
-def sf_equivalent(field: str, sf_raw, sia_value) -> bool:
+def sf_equivalent(field: str, sf_raw: Any, sia_value: Any) -> bool:
     """Whether a Salesforce value already means the SIA value (no write needed)."""
-    return TO_SIA[field](sf_raw) == sia_value
+    return bool(TO_SIA[field](sf_raw) == sia_value)
 
 
 def template_uses_subject(template: str | None) -> bool:
@@ -89,9 +90,9 @@ def import_name(subject: str | None) -> str:
     cannot happen (Subject <= 255).
     """
     text = (subject or "").strip()
-    return (subject if text else NO_SUBJECT_NAME)[: SIA_LIMITS["name"]]
+    return (subject if subject and text else NO_SUBJECT_NAME)[: SIA_LIMITS["name"]]
 
 
-def too_long(values: dict, limits: dict) -> list[str]:
+def too_long(values: dict[str, Any], limits: dict[str, Any]) -> list[str]:
     """R2.5: fields whose text exceeds the other side's limit (reported, never cut)."""
     return [f for f, limit in limits.items() if isinstance(values.get(f), str) and len(values[f]) > limit]

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sync.domain import EXTERNAL_ID_FIELD, iso_ms, parse_stamp
+
+if TYPE_CHECKING:
+    from sync.budget import ApiBudget
+    from sync.report import UserReport
 
 CLOSED_STATUSES = {"Completed"}
 
@@ -33,6 +38,7 @@ class MemorySalesforce:
         self.calls = 0
         self.page_size = 2000
         self.last_total_size: int | None = None
+        self.governor: ApiBudget | None = None  # the port's slot; the in-memory twin has no allocation
         self.users = {"admin@example.com": "005000000000001AAA"}
 
     @property
@@ -200,6 +206,12 @@ class MemorySia:
         self._ids = itertools.count(1)
         self._keys: dict[tuple[str, str], str] = {}
         self.calls = 0
+        self.page_size = 1000
+        self.base_url: str | None = None
+
+    def report_outcome(self, report: UserReport) -> bool:
+        """SIA's pages show it; the in-memory twin has none."""
+        return False
 
     @property
     def server_time(self) -> str:

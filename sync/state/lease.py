@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from sync.domain import iso_ms, parse_stamp
 from sync.state.models import Lease, LeaseEvent
@@ -59,7 +59,7 @@ class Leases:
     def __init__(
         self,
         engine: Engine,
-        sessions: sessionmaker,
+        sessions: sessionmaker[Session],
         *,
         holder: str | None = None,
         ttl: timedelta = timedelta(minutes=30),
@@ -93,7 +93,7 @@ class Leases:
                 if not self._pg and not self._may_take(row, now):
                     s.add(self._row(user_id, "skipped", now, f"held by {row.holder}"))
                     log.info("lease skipped user=%s holder=%s held_by=%s", user_id, self.holder, row.holder)
-                    return row.holder
+                    return str(row.holder)
                 event, detail = "taken_over", f"from {row.holder}"
             else:
                 detail = None

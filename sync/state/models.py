@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -42,8 +44,8 @@ class Link(Base):
     sia_id: Mapped[str] = mapped_column(String(64))
     sf_id: Mapped[str] = mapped_column(String(18))
     live: Mapped[bool] = mapped_column(Boolean, default=True)
-    sia_values: Mapped[dict] = mapped_column(JSON)
-    sf_values: Mapped[dict] = mapped_column(JSON)
+    sia_values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sf_values: Mapped[dict[str, Any]] = mapped_column(JSON)
     sia_hash: Mapped[str] = mapped_column(String(64))
     sf_hash: Mapped[str] = mapped_column(String(64))
     sia_stamp: Mapped[str | None] = mapped_column(String(40))
@@ -72,7 +74,7 @@ class Run(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[str] = mapped_column(String(40))
     finished_at: Mapped[str | None] = mapped_column(String(40))
-    report: Mapped[dict | None] = mapped_column(JSON)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class TaskError(Base):
@@ -132,9 +134,9 @@ class Intent(Base):
     side: Mapped[str] = mapped_column(String(16))  # sia | salesforce: where the write goes
     kind: Mapped[str] = mapped_column(String(16))  # create | upsert | update | delete
     target: Mapped[str | None] = mapped_column(String(64))  # SIA id, Salesforce id, or External ID
-    body: Mapped[dict] = mapped_column(JSON)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
-    action: Mapped[dict] = mapped_column(JSON)
+    action: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[str] = mapped_column(String(40))
 
 

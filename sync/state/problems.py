@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from sync.state.models import Base
@@ -30,7 +30,7 @@ class StateDbProblem(Exception):
     """A state database the engine cannot use; the message is one line naming it and what to do."""
 
 
-def sqlite_file(parsed) -> Path | None:
+def sqlite_file(parsed: URL) -> Path | None:
     """The file of a SQLite URL (also in SQLite's `file:...?uri=true` form); None for anything else."""
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None

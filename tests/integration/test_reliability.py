@@ -496,7 +496,7 @@ def test_F11_R4_6_late_salesforce_commit_behind_a_fresh_cursor_is_picked_up(sync
     sf = h.salesforce()
     sf.Task.create({"Subject": "first"})
     step(h)
-    stamp = h.state.cursor(h.user_id, "salesforce")[0]
+    stamp = h.state.cursor(h.user_id, "salesforce").stamp
     back_to = _late(h.clock, stamp, 5)
     sf.Task.create({"Subject": "late"})
     h.clock.set(back_to)
@@ -514,8 +514,8 @@ def test_F11_R4_6_late_salesforce_commit_behind_a_settled_cursor_is_picked_up(sy
     step(h)
     settle(h)
     step(h)
-    assert h.state.cursor(h.user_id, "salesforce")[2]  # settled
-    stamp = h.state.cursor(h.user_id, "salesforce")[0]
+    assert h.state.cursor(h.user_id, "salesforce").settled  # settled
+    stamp = h.state.cursor(h.user_id, "salesforce").stamp
     back_to = _late(h.clock, stamp, 5)
     sf.Task.create({"Subject": "late"})
     h.clock.set(back_to)
@@ -531,7 +531,7 @@ def test_F11_R4_6_late_sia_commit_behind_a_settled_cursor_is_picked_up(synced):
     step(h)
     settle(h)
     step(h)
-    stamp = h.state.cursor(h.user_id, "sia")[0]
+    stamp = h.state.cursor(h.user_id, "sia").stamp
     back_to = _late(h.clock, stamp, 5)
     sia_post(h, "late")
     h.clock.set(back_to)
@@ -554,7 +554,7 @@ def test_F11_R4_6_R3_3_many_rows_at_one_systemmodstamp_across_page_boundaries(h)
     assert writes(report) == 0 and report.users[0].api_calls["salesforce"] == 3
     report = step(h)
     assert report.users[0].api_calls["salesforce"] == 1
-    stamp = h.state.cursor(h.user_id, "salesforce")[0]
+    stamp = h.state.cursor(h.user_id, "salesforce").stamp
     back_to = _late(h.clock, stamp, 0)  # two more rows at exactly the cursor's instant
     sf = h.salesforce()
     sf.Task.create({"Subject": "same instant 1"})

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from sync import errors
+from sync.cursor import Bookmark, Cursor, advance
 from sync.domain import iso_ms, parse_stamp
-from sync.engine import EngineSettings, _advance, _Bookmark
+from sync.engine import EngineSettings
 from sync.errors import LimitExceeded, TransientError
 from sync.retry import RetryPolicy
 from sync.state import StateStore
@@ -20,30 +21,34 @@ def test_bookmark_counts_the_rows_in_its_look_back_window():
     the look-back, old count + new rows after a smaller move, unchanged while the bookmark stays."""
     lookback = timedelta(seconds=10)
     rows = [(f"2026-11-28T12:00:{sec:02d}.000+0000", f"00T{sec:02d}") for sec in (0, 1, 30, 35, 38, 39)]
-    b = _Bookmark((None, None, False, 0), lookback)
+    b = Bookmark(Cursor(), lookback)
     b.feed(rows)
-    assert b.result() == ("2026-11-28T12:00:39.000+0000", "00T39", False, 4)  # 30..39 lie within 10 s
-    b = _Bookmark(b.result(), lookback)
+    assert b.result() == Cursor("2026-11-28T12:00:39.000+0000", "00T39", False, 4)  # 30..39 lie within 10 s
+    b = Bookmark(b.result(), lookback)
     b.feed(rows[2:])  # the inclusive look-back re-read: nothing beyond the bookmark
-    assert b.result() == ("2026-11-28T12:00:39.000+0000", "00T39", True, 4)
-    b = _Bookmark(b.result(), lookback)
+    assert b.result() == Cursor("2026-11-28T12:00:39.000+0000", "00T39", True, 4)
+    b = Bookmark(b.result(), lookback)
     b.feed([("2026-11-28T12:00:39.000+0000", "00T40"), ("2026-11-28T12:00:41.000+0000", "00T41")])
-    assert b.result() == ("2026-11-28T12:00:41.000+0000", "00T41", False, 6)  # within 10 s: 4 + 2
-    b = _Bookmark(b.result(), lookback)
+    assert b.result() == Cursor("2026-11-28T12:00:41.000+0000", "00T41", False, 6)  # within 10 s: 4 + 2
+    b = Bookmark(b.result(), lookback)
     b.feed([("2026-11-28T12:05:00.000+0000", "00T50")])
-    assert b.result() == ("2026-11-28T12:05:00.000+0000", "00T50", False, 1)
+    assert b.result() == Cursor("2026-11-28T12:05:00.000+0000", "00T50", False, 1)
 
 
 def test_settled_salesforce_read_is_keyset_or_window_and_drops_a_full_window(world):
     engine = world.engine
     stamp = "2026-11-28T12:00:00.000+0000"
-    assert engine._sf_read_bounds((stamp, "00TB", False, 0)) == ("2026-11-28T11:59:50.000Z", None, None)
-    assert engine._sf_read_bounds((stamp, "00TB", True, 3)) == (
+    assert engine._sf_read_bounds(Cursor(stamp, "00TB", False, 0)) == ("2026-11-28T11:59:50.000Z", None, None)
+    assert engine._sf_read_bounds(Cursor(stamp, "00TB", True, 3)) == (
         "2026-11-28T12:00:00.000Z",
         "00TB",
         "2026-11-28T11:59:50.000Z",
     )
-    assert engine._sf_read_bounds((stamp, "00TB", True, 2000)) == ("2026-11-28T12:00:00.000Z", "00TB", None)
+    assert engine._sf_read_bounds(Cursor(stamp, "00TB", True, 2000)) == (
+        "2026-11-28T12:00:00.000Z",
+        "00TB",
+        None,
+    )
 
 
 def test_late_commits_behind_a_settled_salesforce_bookmark_minutes_later(world):
@@ -53,7 +58,7 @@ def test_late_commits_behind_a_settled_salesforce_bookmark_minutes_later(world):
     first = world.sf.create(OWNER, Subject="first")
     for _ in range(3):
         world.run()
-    assert world.state.cursor(world.user, "salesforce")[2]  # settled
+    assert world.state.cursor(world.user, "salesforce").settled  # settled
     t = parse_stamp(world.sf.records[first]["SystemModstamp"])
     for seconds in (5, 9, 11):
         late = world.sf.create(OWNER, Subject=f"{seconds} s late")
@@ -84,10 +89,10 @@ def test_idle_passes_rereading_the_window_leave_the_state_alone(world):
 
 def test_keyset_advance_breaks_ties_on_id_never_goes_back_and_settles():
     stamp = "2026-11-28T12:00:00.000+0000"
-    cur = _advance((None, None), [(stamp, "00TB"), (stamp, "00TA")])
-    assert cur == (stamp, "00TB", False)  # moved: look back once more next time
-    assert _advance(cur, [("2026-11-28T11:00:00.000+0000", "00TZ")]) == (stamp, "00TB", True)  # late row
-    assert _advance(cur, []) == (stamp, "00TB", True)  # nothing new: settled, strict keyset from now on
+    cur = advance(Cursor(), [(stamp, "00TB"), (stamp, "00TA")])
+    assert cur == Cursor(stamp, "00TB", False)  # moved: look back once more next time
+    assert advance(cur, [("2026-11-28T11:00:00.000+0000", "00TZ")]) == Cursor(stamp, "00TB", True)  # late row
+    assert advance(cur, []) == Cursor(stamp, "00TB", True)  # nothing new: settled, strict keyset from now on
 
 
 def test_idle_passes_settle_to_one_empty_read(world):
@@ -251,7 +256,7 @@ def test_sia_side_drops_to_the_strict_keyset_when_its_window_holds_a_page(world)
     # the first read and the look-back re-read see all 40 (inclusive stamp); strict keyset reads see none
     assert [n for _, n in reads[:2]] == [40, 40]
     assert [n for _, n in reads[2:]] == [0, 0, 0] and all(after for after, _ in reads[2:])
-    assert world.state.cursor(world.user, "sia")[2:] == (True, 40)
+    assert (lambda c: (c.settled, c.lookback_rows))(world.state.cursor(world.user, "sia")) == (True, 40)
 
 
 def test_api_budget_stops_at_the_threshold_on_a_403_and_per_pass_share_and_probes_each_pass():
@@ -295,7 +300,7 @@ def test_a_state_database_from_before_lookback_rows_is_upgraded(tmp_path):
         )
     engine.dispose()
     store = StateStore(url)
-    assert store.cursor("usr_1", "sia") == ("2026-11-28T12:00:00.000Z", "tsk_9", True, 0)
+    assert store.cursor("usr_1", "sia") == Cursor("2026-11-28T12:00:00.000Z", "tsk_9", True, 0)
     store.set_cursor("usr_1", "sia", "2026-11-28T12:01:00.000Z", "tsk_10", False, 3)
-    assert store.cursor("usr_1", "sia") == ("2026-11-28T12:01:00.000Z", "tsk_10", False, 3)
+    assert store.cursor("usr_1", "sia") == Cursor("2026-11-28T12:01:00.000Z", "tsk_10", False, 3)
     store.close()
