@@ -1,0 +1,420 @@
+"""Records: create/read/update/delete, upsert by external id and sObject Collections."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mock_salesforce import errors as E
+from mock_salesforce.describe import (
+    FieldDef,
+    SObjectSchema,
+)
+from mock_salesforce.ids import to18
+from mock_salesforce.models import Task as TaskRow
+from mock_salesforce.wire import attributes, format_value
+
+COLLECTION_MAX = 200
+
+
+def _safe18(value: Any) -> str | None:
+    try:
+        return to18(value)
+    except (ValueError, TypeError):
+        return None
+
+
+class RecordsMixin:
+    """The record verbs (a part of `Org`); collections write up to 200 records in one transaction."""
+
+    # -- record verbs (inside a transaction) --------------------------------------------------------
+    def _create(
+        self,
+        s: Session,
+        schema: SObjectSchema,
+        data: dict,
+        actor: str,
+        batch_seen: dict | None = None,
+        extra: dict[FieldDef, Any] | None = None,
+    ) -> TaskRow:
+        if not schema.writable:
+            raise E.InsufficientAccess(f"You do not have permission to create {schema.name} records")
+        if any(k.lower() == "id" for k in data):
+            raise E.InvalidFieldForInsertUpdate(
+                "Record ID: cannot specify Id in an insert call", fields=["Id"]
+            )
+        values = self._values(s, schema, data, creating=True)
+        values.update(extra or {})
+        now = self.now()
+        row = TaskRow(  # SF-ORG-2: the create defaults
+            Id=self.ids.new(schema.key_prefix),
+            Status=self.picklists["Status"]["default"],
+            Priority=self.picklists["Priority"]["default"],
+            OwnerId=actor,
+            TaskSubtype="Task",
+            IsReminderSet=False,
+            IsArchived=False,
+            IsDeleted=False,
+            CreatedDate=now,
+            CreatedById=actor,
+            LastModifiedDate=now,
+            LastModifiedById=actor,
+            SystemModstamp=now,
+        )
+        self._apply(s, schema, row, values, batch_seen)
+        s.add(row)
+        return row
+
+    def _update(
+        self,
+        s: Session,
+        schema: SObjectSchema,
+        row: TaskRow,
+        data: dict,
+        actor: str,
+        batch_seen: dict | None = None,
+        skip: tuple[str, ...] = (),
+    ) -> TaskRow:
+        if not schema.writable:
+            raise E.InsufficientAccess(f"You do not have permission to edit {schema.name} records")
+        body_id = next((v for k, v in data.items() if k.lower() == "id"), None)
+        if body_id is not None and _safe18(body_id) != row.Id:
+            raise E.InvalidFieldForInsertUpdate(
+                "Record ID: id value in the body does not match the URL", fields=["Id"]
+            )
+        values = self._values(s, schema, data, creating=False, skip=("id", *skip))
+        self._apply(s, schema, row, values, batch_seen)
+        now = self.now()
+        row.LastModifiedDate = row.SystemModstamp = now  # SF-ORG-4: every write bumps both (ms precision)
+        row.LastModifiedById = actor
+        return row
+
+    def _delete(self, s: Session, row: TaskRow, actor: str) -> None:
+        now = self.now()
+        row.IsDeleted = True
+        row.DeletedDate = now
+        row.SystemModstamp = now  # SF-ORG-4: a delete bumps SystemModstamp too
+        row.LastModifiedById = actor
+
+    def _live_row(self, s: Session, schema: SObjectSchema, record_id: str, *, for_write: bool) -> Any:
+        """SF-ORG-8: the row for a path id (404 NOT_FOUND if malformed or foreign; ENTITY_IS_DELETED)."""
+        try:
+            rid = to18(record_id)
+        except ValueError as exc:
+            raise E.ExternalIdNotFound(record_id) from exc
+        if not rid.startswith(schema.key_prefix):
+            raise E.ExternalIdNotFound(record_id)
+        row = s.get(schema.model, rid)
+        if row is None:
+            raise E.EntityIsDeleted() if for_write else E.NotFound()
+        if getattr(row, "IsDeleted", False):
+            raise E.EntityIsDeleted() if for_write else E.NotFound()
+        return row
+
+    def to_record(
+        self, schema: SObjectSchema, row: Any, version: str, fields: list[FieldDef] | None = None
+    ) -> dict:
+        out: dict = {"attributes": attributes(version, schema.name, row.Id)}
+        for fdef in fields or schema.fields:
+            out[fdef.name] = format_value(fdef.type, getattr(row, fdef.attr))
+        return out
+
+    def _select_fields(self, schema: SObjectSchema, names: str | list[str] | None) -> list[FieldDef] | None:
+        if not names:
+            return None
+        parts = names.split(",") if isinstance(names, str) else list(names)
+        out = []
+        for part in (p.strip() for p in parts):
+            if not part:
+                continue
+            fdef = schema.get(part)
+            if fdef is None:
+                raise E.InvalidField(
+                    f"No such column '{part}' on entity '{schema.name}'. If you are attempting "
+                    "to use a custom field, be sure to append the '__c' after the custom field "
+                    "name. Please reference your WSDL or the describe call for the appropriate "
+                    "names."
+                )
+            out.append(fdef)
+        return out
+
+    # -- REST verbs ------------------------------------------------------------------------------
+    def create_record(self, sobject: str, data: dict, actor: str) -> str:
+        schema = self.schema(sobject)
+        with self.tx() as s:
+            return self._create(s, schema, data, actor).Id
+
+    def get_record(self, sobject: str, record_id: str, version: str, fields: str | None = None) -> dict:
+        schema = self.schema(sobject)
+        selected = self._select_fields(schema, fields)
+        with self.tx() as s:
+            self._maybe_purge(s)
+            row = self._live_row(s, schema, record_id, for_write=False)
+            return self.to_record(schema, row, version, selected)
+
+    def update_record(self, sobject: str, record_id: str, data: dict, actor: str) -> None:
+        schema = self.schema(sobject)
+        with self.tx() as s:
+            row = self._live_row(s, schema, record_id, for_write=True)
+            self._update(s, schema, row, data, actor)
+
+    def delete_record(self, sobject: str, record_id: str, actor: str) -> None:
+        schema = self.schema(sobject)
+        if not schema.writable:
+            raise E.InsufficientAccess(f"You do not have permission to delete {schema.name} records")
+        with self.tx() as s:
+            row = self._live_row(s, schema, record_id, for_write=True)
+            self._delete(s, row, actor)
+
+    def external_field(self, schema: SObjectSchema, name: str) -> FieldDef:
+        fdef = schema.get(name)
+        if fdef is None or not (fdef.external_id or fdef.name == "Id"):
+            raise E.ExternalIdNotFound(name)
+        return fdef
+
+    def _match(self, s: Session, schema: SObjectSchema, fdef: FieldDef, value: str) -> list:
+        if fdef.name == "Id":
+            try:
+                rid = to18(value)
+            except ValueError as exc:
+                raise E.MalformedId(value) from exc
+            row = s.get(schema.model, rid)
+            return [row] if row is not None and not row.IsDeleted else []
+        if "\x00" in value:
+            return []  # no stored value holds NUL (see _coerce); PostgreSQL could not even compare it
+        column = schema.column(fdef)
+        cond = column == value if fdef.case_sensitive else func.lower(column) == value.lower()
+        return list(
+            s.scalars(
+                select(schema.model).where(cond, schema.model.IsDeleted.is_(False)).order_by(schema.model.Id)
+            )
+        )
+
+    def get_by_external(
+        self, sobject: str, field_name: str, value: str, version: str, fields: str | None = None
+    ) -> dict | list[str]:
+        """One record, or a list of record URLs when several match (the 300 answer)."""
+        schema = self.schema(sobject)
+        fdef = self.external_field(schema, field_name)
+        selected = self._select_fields(schema, fields)
+        with self.tx() as s:
+            rows = self._match(s, schema, fdef, value)
+            if not rows:
+                raise E.NotFound()
+            if len(rows) > 1:
+                return [attributes(version, schema.name, r.Id)["url"] for r in rows]
+            return self.to_record(schema, rows[0], version, selected)
+
+    def upsert(
+        self, sobject: str, field_name: str, value: str, data: dict, actor: str, version: str
+    ) -> tuple[str, bool] | list[str]:
+        """Upsert by external id: (id, created) or the matching record URLs when several match.
+
+        SF-ORG-9 matching (case-insensitive, live rows); SF-ORG-10 the body may repeat the URL value only."""
+        schema = self.schema(sobject)
+        fdef = self.external_field(schema, field_name)
+        body_value = next((v for k, v in data.items() if k.lower() == fdef.name.lower()), None)
+        if body_value is not None and fdef.name != "Id" and str(body_value).lower() != value.lower():
+            raise E.InvalidField(
+                f"The value of the external ID field {fdef.name} in the body must match the value in the URL",
+                fields=[fdef.name],
+            )
+        with self.tx() as s:
+            if fdef.name == "Id" and not value:
+                return self._create(s, schema, data, actor).Id, True
+            rows = self._match(s, schema, fdef, value)
+            if len(rows) > 1:
+                return [attributes(version, schema.name, r.Id)["url"] for r in rows]
+            if rows:
+                return self._update(s, schema, rows[0], data, actor, skip=(fdef.name.lower(),)).Id, False
+            if fdef.name == "Id":
+                raise E.NotFound()
+            body = {k: v for k, v in data.items() if k.lower() != fdef.name.lower()}
+            return self._create(s, schema, body, actor, extra={fdef: self._coerce(s, fdef, value)}).Id, True
+
+    def delete_by_external(
+        self, sobject: str, field_name: str, value: str, actor: str, version: str
+    ) -> list[str] | None:
+        schema = self.schema(sobject)
+        fdef = self.external_field(schema, field_name)
+        with self.tx() as s:
+            rows = self._match(s, schema, fdef, value)
+            if not rows:
+                raise E.NotFound()
+            if len(rows) > 1:
+                return [attributes(version, schema.name, r.Id)["url"] for r in rows]
+            self._delete(s, rows[0], actor)
+        return None
+
+    # -- sObject Collections (one transaction for up to 200 records) -----------------------------
+    def _collection_size(self, n: int) -> None:
+        if n > COLLECTION_MAX:
+            raise E.ExceededIdLimit(
+                "record limit reached. cannot submit more than 200 records into this call"
+            )
+
+    def _run_collection(self, items: list, all_or_none: bool, work) -> list[dict]:
+        """SF-ORG-11: run `work(s, item, batch_seen) -> result dict` per item in one transaction.
+
+        With allOrNone, one failure rolls all back: failures keep their errors, the others report
+        ALL_OR_NONE_OPERATION_ROLLED_BACK.
+        """
+        results: list[dict] = []
+        failed = False
+        # autoflush off: the rows go to the database in one flush at commit (fast); duplicates inside
+        # the batch are caught by batch_seen, and no row is touched before its checks pass.
+        with self._lock, Session(self.engine, expire_on_commit=False, autoflush=False) as s:
+            s.begin()
+            batch_seen: dict = {}
+            for item in items:
+                try:
+                    results.append(work(s, item, batch_seen))
+                except E.SalesforceError as exc:
+                    failed = True
+                    results.append({"id": None, "success": False, "errors": [exc.to_record_error()]})
+            if all_or_none and failed:
+                s.rollback()
+                rolled = E.RolledBack().to_record_error()
+                return [
+                    r if not r["success"] else {"id": None, "success": False, "errors": [rolled]}
+                    for r in results
+                ]
+            s.commit()
+        return results
+
+    def collection_create(self, records: list, all_or_none: bool, actor: str) -> list[dict]:
+        self._collection_size(len(records))
+
+        def work(s, rec, seen):
+            schema = self._record_schema(rec)
+            row = self._create(s, schema, rec, actor, seen)
+            return {"id": row.Id, "success": True, "errors": []}
+
+        return self._run_collection(records, all_or_none, work)
+
+    def collection_update(self, records: list, all_or_none: bool, actor: str) -> list[dict]:
+        self._collection_size(len(records))
+
+        def work(s, rec, seen):
+            schema = self._record_schema(rec)
+            rid = next((v for k, v in rec.items() if k.lower() == "id"), None)
+            if not rid:
+                raise E.MissingArgument("Id not specified in an update call", fields=[])
+            try:
+                rid18 = to18(rid)
+            except (ValueError, TypeError) as exc:
+                raise E.MalformedId(rid, fields=[]) from exc
+            row = s.get(schema.model, rid18)
+            if row is None or row.IsDeleted or not rid18.startswith(schema.key_prefix):
+                raise E.EntityIsDeleted()
+            self._update(s, schema, row, rec, actor, seen)
+            return {"id": row.Id, "success": True, "errors": []}
+
+        return self._run_collection(records, all_or_none, work)
+
+    def collection_upsert(
+        self, sobject: str, field_name: str, records: list, all_or_none: bool, actor: str
+    ) -> list[dict]:
+        self._collection_size(len(records))
+        schema = self.schema(sobject)
+        fdef = self.external_field(schema, field_name)
+        values = [
+            next((v for k, v in r.items() if k.lower() == fdef.name.lower()), None)
+            if isinstance(r, dict)
+            else None
+            for r in records
+        ]
+        keys = [str(v).lower() if v is not None else None for v in values]
+        duplicates = {k for k in keys if k is not None and keys.count(k) > 1}
+
+        def work(s, item, seen):
+            rec, value = item
+            self._record_schema(rec, expect=schema.name)
+            if value is None or value == "":
+                raise E.MissingArgument(f"{fdef.name} not specified", fields=[fdef.name])
+            if str(value).lower() in duplicates:
+                raise E.DuplicateExternalId(f"Duplicate external id specified: {value}", fields=[fdef.name])
+            rows = self._match(s, schema, fdef, str(value))
+            if len(rows) > 1:
+                raise E.DuplicateExternalId(
+                    f"{fdef.name}: more than one record found for external id field: "
+                    f"[{', '.join(r.Id for r in rows)}]",
+                    fields=[fdef.name],
+                )
+            if rows:
+                row = self._update(s, schema, rows[0], rec, actor, seen, skip=(fdef.name.lower(),))
+                created = False
+            else:
+                body = {k: v for k, v in rec.items() if k.lower() != fdef.name.lower()}
+                row = self._create(s, schema, body, actor, seen, extra={fdef: self._coerce(s, fdef, value)})
+                created = True
+            return {"id": row.Id, "success": True, "errors": [], "created": created}
+
+        return self._run_collection(list(zip(records, values, strict=True)), all_or_none, work)
+
+    def collection_delete(self, ids: list[str], all_or_none: bool, actor: str) -> list[dict]:
+        self._collection_size(len(ids))
+
+        def work(s, rid, seen):
+            try:
+                rid18 = to18(rid)
+            except ValueError as exc:
+                raise E.MalformedId(rid, fields=[]) from exc
+            schema = next((sc for sc in self.schemas.values() if rid18.startswith(sc.key_prefix)), None)
+            if schema is None:
+                raise E.MalformedId(rid, fields=[])
+            if not schema.writable:
+                raise E.InsufficientAccess(f"You do not have permission to delete {schema.name} records")
+            row = s.get(schema.model, rid18)
+            if row is None or row.IsDeleted:
+                raise E.EntityIsDeleted()
+            self._delete(s, row, actor)
+            return {"id": row.Id, "success": True, "errors": []}
+
+        return self._run_collection(ids, all_or_none, work)
+
+    def collection_retrieve(
+        self, sobject: str, ids: list[str], fields: list[str] | str, version: str
+    ) -> list:
+        schema = self.schema(sobject)
+        selected = self._select_fields(schema, fields)
+        if not selected:
+            raise E.MissingArgument("fields is required", fields=[])
+        if len(ids) > 2000:
+            raise E.ExceededIdLimit("Too many ids: at most 2000")
+        wanted = {}
+        for rid in ids:
+            with contextlib.suppress(ValueError, TypeError):
+                wanted[rid] = to18(rid)
+        with self.tx() as s:
+            rows = {
+                r.Id: r
+                for r in s.scalars(select(schema.model).where(schema.model.Id.in_(set(wanted.values()))))
+            }
+        out = []
+        for rid in ids:
+            row = rows.get(wanted.get(rid, ""))
+            deleted = getattr(row, "IsDeleted", False)
+            out.append(None if row is None or deleted else self.to_record(schema, row, version, selected))
+        return out
+
+    def _record_schema(self, rec: Any, expect: str | None = None) -> SObjectSchema:
+        if not isinstance(rec, dict):
+            raise E.JsonParserError(
+                "Cannot deserialize instance of SObject from a non-object record", fields=[]
+            )
+        attrs = rec.get("attributes")
+        kind = attrs.get("type") if isinstance(attrs, dict) else None
+        if not kind:
+            if expect:
+                return self.schema(expect)
+            raise E.InvalidType("Must specify a type in attributes", fields=[])
+        schema = self.schemas.get(str(kind).lower())
+        if schema is None:
+            raise E.InvalidType(f"sObject type '{kind}' is not supported.", fields=[])
+        if expect and schema.name != expect:
+            raise E.InvalidType(f"Expected {expect} but the record says {kind}", fields=[])
+        return schema
