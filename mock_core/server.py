@@ -20,6 +20,16 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from mock_core.guard import InputRejected
 from mock_core.service import hooks_of
+from tasksync_common.routing import routed_session  # re-exported: tests import it from here
+
+__all__ = [
+    "ServerThread",
+    "check_exposure",
+    "is_loopback",
+    "quiet_werkzeug",
+    "routed_session",
+    "write_credentials",
+]
 
 
 class _QuietHandler(WSGIRequestHandler):

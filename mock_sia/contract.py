@@ -26,6 +26,7 @@ from referencing.jsonschema import DRAFT202012
 from mock_core.clock import parse_instant
 from mock_sia.errors import BadRequest, NotFound, ValidationFailed
 from mock_sia.template import TemplateError, validate_template
+from mock_sia.wire import decode_cursor
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.yaml"
 DOC_URI = "urn:sia-openapi"
@@ -90,7 +91,6 @@ def _is_cursor(value: object) -> bool:
     if not isinstance(value, str):
         return True
     from mock_sia.errors import SiaError
-    from mock_sia.store import decode_cursor
 
     try:
         decode_cursor(value)

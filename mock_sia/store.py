@@ -6,11 +6,7 @@ connection shared by all server threads). Times come from the injected clock, as
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
-import hashlib
-import hmac
 import json
 import random
 import re
@@ -18,10 +14,9 @@ import secrets
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.engine import Engine
@@ -29,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from mock_core.clock import Clock, parse_instant
+from mock_core.clock import Clock
 from mock_sia.errors import BadRequest, Conflict, Forbidden, NotFound, SiaError, ValidationFailed
 from mock_sia.models import (
     ApiToken,
@@ -49,20 +44,26 @@ from mock_sia.template import (
     render_subject,
     validate_template,
 )
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-ONE_MS = timedelta(milliseconds=1)
-
-TASK_TYPES = ("email", "call", "inmail", "custom")
-TASK_STATUSES = ("open", "complete")
-TASK_PRIORITIES = ("normal", "high")
-ROLES = ("user", "admin")
-NAME_MAX = 1000
-DETAILS_MAX = 32000
-SHORT_TEXT_MAX = 255
-BATCH_MAX = 200
-LIST_LIMIT_MAX = 1000
-SUBJECT_TEMPLATE_KEY = "subject_template"
+from mock_sia.wire import (
+    BATCH_MAX,
+    EMAIL,
+    ROLES,
+    SUBJECT_TEMPLATE_KEY,
+    TASK_TYPES,
+    body_hash,
+    clean_task_fields,
+    connection_to_dict,
+    encode_cursor,
+    ms_to_iso,
+    no_nul,
+    parse_task_id,
+    parse_user_id,
+    sync_to_dict,
+    task_to_dict,
+    text_field,
+    to_ms,
+    zone,
+)
 
 # What a fresh sandbox instance holds (SEED_DEFAULTS): fixed, printed, well-known tokens.
 DEFAULT_SERVICE_TOKEN = "sia-service-token"
@@ -82,60 +83,6 @@ DEFAULT_USERS = (
         "api_token": "sia-ann-token",
     },
 )
-
-READ_ONLY_FIELDS = ("id", "user_id", "created_at", "updated_at", "deleted_at")
-WRITABLE_FIELDS = (
-    "type",
-    "name",
-    "status",
-    "priority",
-    "due_date",
-    "details",
-    "sales_campaign_name",
-    "sales_campaign_day",
-    "sales_campaign_step",
-    "call_outcome",
-    "call_reason",
-)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-# -- time on the wire -------------------------------------------------------------------------------
-
-
-def to_ms(at: datetime) -> int:
-    return (at - EPOCH) // ONE_MS
-
-
-def ms_to_iso(ms: int | None) -> str | None:
-    """UTC, ISO-8601 with milliseconds and `Z`."""
-    if ms is None:
-        return None
-    at = EPOCH + timedelta(milliseconds=ms)
-    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
-
-
-def parse_date(value: Any, field: str, error: type[SiaError] = ValidationFailed) -> date | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise error(f"'{field}' must be a date YYYY-MM-DD", field=field)
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise error(f"'{field}' is not a real date: {value}", field=field) from exc
-
-
-def zone(name: Any, field: str = "time_zone") -> ZoneInfo:
-    if not isinstance(name, str) or not name:
-        raise ValidationFailed(
-            "'time_zone' must be an IANA time zone name such as Europe/Berlin", field=field
-        )
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationFailed(f"unknown time zone {name!r}", field=field) from exc
 
 
 @dataclass(frozen=True)
@@ -176,61 +123,6 @@ class ListQuery:
 
 
 # Cursors carry a MAC so a hand-made or altered one is refused (400), as the API document says.
-_CURSOR_KEY = b"mock-sia/cursor/v1"
-_CURSOR_MAC = 12
-
-
-def _cursor_mac(payload: bytes) -> bytes:
-    return hmac.new(_CURSOR_KEY, payload, hashlib.sha256).digest()[:_CURSOR_MAC]
-
-
-def encode_cursor(updated_ms: int, pk: int) -> str:
-    payload = json.dumps([updated_ms, pk], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(payload + _cursor_mac(payload)).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[int, int]:
-    try:
-        if not cursor.isascii():
-            raise ValueError
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        payload, mac = raw[:-_CURSOR_MAC], raw[-_CURSOR_MAC:]
-        if len(raw) <= _CURSOR_MAC or not hmac.compare_digest(mac, _cursor_mac(payload)):
-            raise ValueError
-        updated_ms, pk = json.loads(payload)
-        if not (isinstance(updated_ms, int) and isinstance(pk, int)):
-            raise ValueError
-        if max(abs(updated_ms), abs(pk)) > KEY_MAX:  # a forged cursor: no BIGINT holds it
-            raise ValueError
-        return updated_ms, pk
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise BadRequest("'cursor' is not a cursor this API gave out", field="cursor") from exc
-
-
-def parse_after(value: str) -> tuple[int, int]:
-    """`after=<updated_at>,<task id>` -> (updated ms, task pk); anything else -> 400 `field: "after"`.
-
-    Task ids are `tsk_` + a zero-padded number, so their text order is the order of the list.
-    """
-    stamp, _, task_id = value.replace(" ", "+").rpartition(",")
-    pk = parse_task_id(task_id.strip())
-    try:
-        if not stamp or pk is None:
-            raise ValueError
-        return to_ms(parse_instant(stamp.strip())), pk
-    except ValueError as exc:
-        raise BadRequest(
-            "'after' must be '<updated_at>,<task id>', e.g. 2026-11-28T12:00:00.000Z,tsk_0000000042",
-            field="after",
-        ) from exc
-
-
-def body_hash(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-INT_MAX = 2**31 - 1  # an INTEGER column (sales campaign day and step)
-KEY_MAX = 2**63 - 1  # the largest key a BIGINT (and SQLite's rowid) holds; a bigger number is no id
 
 
 def default_password(email: str) -> str:
@@ -243,153 +135,6 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="pbkdf2:sha256:20000")
 
 
-_KEY_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: `str.isdigit()` also passes '²' and '١'
-
-
-def parse_task_id(task_id: str) -> int | None:
-    if isinstance(task_id, str) and task_id.startswith("tsk_") and _KEY_DIGITS.fullmatch(task_id[4:]):
-        return int(task_id[4:]) if int(task_id[4:]) <= KEY_MAX else None
-    return None
-
-
-def parse_user_id(user_id: str) -> int | None:
-    if isinstance(user_id, str) and user_id.startswith("usr_") and _KEY_DIGITS.fullmatch(user_id[4:]):
-        return int(user_id[4:]) if int(user_id[4:]) <= KEY_MAX else None
-    return None
-
-
-# -- validation of task bodies ----------------------------------------------------------------------
-
-
-def _no_nul(value: str, key: str) -> str:
-    """Text is stored as text: PostgreSQL refuses the NUL character, so it is a 422 on every database."""
-    if "\x00" in value:
-        raise ValidationFailed(f"'{key}' must not contain NUL (\\u0000) characters", field=key)
-    return value
-
-
-def _text(data: Mapping, key: str, maximum: int, *, required: bool = False) -> str | None:
-    value = data.get(key)
-    if value is None:
-        if required:
-            raise ValidationFailed(f"'{key}' is required", field=key)
-        return None
-    if not isinstance(value, str):
-        raise ValidationFailed(f"'{key}' must be a string", field=key)
-    if len(value) > maximum:
-        raise ValidationFailed(f"'{key}' is longer than {maximum} characters", field=key)
-    return _no_nul(value, key)
-
-
-def _choice(data: Mapping, key: str, choices: tuple[str, ...]) -> str:
-    value = data.get(key)
-    if value not in choices:
-        raise ValidationFailed(f"'{key}' must be one of {', '.join(choices)}", field=key)
-    return value
-
-
-def _positive_int(data: Mapping, key: str) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():  # JSON's 3.0 is the integer 3 (JSON Schema agrees)
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT_MAX:
-        raise ValidationFailed(f"'{key}' must be a whole number 1..{INT_MAX}", field=key)
-    return value
-
-
-def clean_task_fields(data: Any, *, partial: bool) -> dict:
-    """The writable fields of a create (`partial=False`) or PATCH body, validated (422 with `field`)."""
-    if not isinstance(data, Mapping):
-        raise ValidationFailed("the task must be a JSON object", field=None)
-    for key in data:
-        if key in READ_ONLY_FIELDS:
-            raise ValidationFailed(f"'{key}' is read-only", field=key)
-        if key not in WRITABLE_FIELDS:
-            raise ValidationFailed(f"unknown field '{key}'", field=key)
-    out: dict[str, Any] = {}
-    if not partial or "name" in data:
-        name = _text(data, "name", NAME_MAX, required=True)
-        if not name or not name.strip():
-            raise ValidationFailed("'name' must not be blank", field="name")
-        out["name"] = name
-    for key, choices, default in (
-        ("type", TASK_TYPES, "custom"),
-        ("status", TASK_STATUSES, "open"),
-        ("priority", TASK_PRIORITIES, "normal"),
-    ):
-        if key in data:
-            out[key] = _choice(data, key, choices)
-        elif not partial:
-            out[key] = default
-    if "due_date" in data or not partial:
-        out["due_date"] = parse_date(data.get("due_date"), "due_date")
-    if "details" in data or not partial:
-        out["details"] = _text(data, "details", DETAILS_MAX)
-    for key in ("sales_campaign_name", "call_outcome", "call_reason"):
-        if key in data or not partial:
-            out[key] = _text(data, key, SHORT_TEXT_MAX)
-    for key in ("sales_campaign_day", "sales_campaign_step"):
-        if key in data or not partial:
-            out[key] = _positive_int(data, key)
-    return out
-
-
-def task_to_dict(task: Task, user_id: str) -> dict:
-    return {
-        "id": task.public_id,
-        "user_id": user_id,
-        "type": task.type,
-        "name": task.name,
-        "status": task.status,
-        "priority": task.priority,
-        "due_date": task.due_date.isoformat() if task.due_date else None,
-        "details": task.details,
-        "sales_campaign_name": task.sales_campaign_name,
-        "sales_campaign_day": task.sales_campaign_day,
-        "sales_campaign_step": task.sales_campaign_step,
-        "call_outcome": task.call_outcome,
-        "call_reason": task.call_reason,
-        "created_at": ms_to_iso(task.created_ms),
-        "updated_at": ms_to_iso(task.updated_ms),
-        "deleted_at": ms_to_iso(task.deleted_ms),
-    }
-
-
-def _sync_to_dict(setting: TaskSyncSetting | None) -> dict:
-    if setting is None:  # R1.1: off by default
-        return {"enabled": False, "first_enabled_at": None, "last_enabled_at": None, "last_disabled_at": None}
-    return {
-        "enabled": setting.enabled,
-        "first_enabled_at": ms_to_iso(setting.first_enabled_ms),
-        "last_enabled_at": ms_to_iso(setting.last_enabled_ms),
-        "last_disabled_at": ms_to_iso(setting.last_disabled_ms),
-    }
-
-
-def _connection_to_dict(conn: SalesforceConnection | None, *, secrets_too: bool = False) -> dict:
-    if conn is None:
-        return {
-            "connected": False,
-            "instance_url": None,
-            "username": None,
-            "salesforce_user_id": None,
-            "connected_at": None,
-        }
-    out = {
-        "connected": True,
-        "instance_url": conn.instance_url,
-        "username": conn.username,
-        "salesforce_user_id": conn.salesforce_user_id,
-        "connected_at": ms_to_iso(conn.connected_ms),
-    }
-    if secrets_too:
-        out["password"] = conn.password
-        out["security_token"] = conn.security_token
-    return out
-
-
 class SiaStore:
     """The domain verbs of one SIA instance over one database."""
 
@@ -397,19 +142,19 @@ class SiaStore:
         self.engine = engine
         self.clock = clock
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         Base.metadata.create_all(engine)
 
     @contextlib.contextmanager
     def tx(self) -> Iterator[Session]:
-        with self._lock, self._sessions.begin() as session:
+        with self.lock, self._sessions.begin() as session:
             yield session
 
     def now_ms(self) -> int:
         return to_ms(self.clock.now())
 
     def wipe(self) -> None:
-        with self._lock:
+        with self.lock:
             Base.metadata.drop_all(self.engine)
             Base.metadata.create_all(self.engine)
 
@@ -429,8 +174,8 @@ class SiaStore:
     ) -> dict:
         if not isinstance(name, str) or not name.strip() or len(name) > 255:
             raise ValidationFailed("'name' is required (1..255 characters)", field="name")
-        _no_nul(name, "name")
-        if not isinstance(email, str) or not _EMAIL.match(email) or len(email) > 255:
+        no_nul(name, "name")
+        if not isinstance(email, str) or not EMAIL.match(email) or len(email) > 255:
             raise ValidationFailed("'email' must be an e-mail address", field="email")
         zone(time_zone)
         if role not in ROLES:
@@ -466,7 +211,7 @@ class SiaStore:
     def _user_dict(self, user: User, token: str | None = None) -> dict:
         out = UserInfo(user.pk, user.public_id, user.name, user.email, user.time_zone, user.role).to_dict()
         out["api_token"] = token if token is not None else (user.tokens[0].token if user.tokens else None)
-        out["task_sync"] = _sync_to_dict(user.task_sync)
+        out["task_sync"] = sync_to_dict(user.task_sync)
         out["salesforce_connected"] = user.salesforce is not None
         return out
 
@@ -486,7 +231,7 @@ class SiaStore:
         ):
             raise ValidationFailed("'name' must be 1..255 characters", field="name")
         if "name" in data:
-            _no_nul(data["name"], "name")
+            no_nul(data["name"], "name")
         if "time_zone" in data:
             zone(data["time_zone"])
         with self.tx() as s:
@@ -713,7 +458,7 @@ class SiaStore:
     # -- settings: task sync (R1.1, R1.3) ------------------------------------------------------------
     def get_task_sync(self, user: UserInfo) -> dict:
         with self.tx() as s:
-            return _sync_to_dict(s.get(TaskSyncSetting, user.pk))
+            return sync_to_dict(s.get(TaskSyncSetting, user.pk))
 
     def set_task_sync(self, user: UserInfo, enabled: Any) -> dict:
         """R1.1: saving `enabled=true` starts sync; the first time is kept (first_enabled_at), every
@@ -737,12 +482,12 @@ class SiaStore:
                 setting.enabled = False
                 setting.last_disabled_ms = now
             s.flush()
-            return _sync_to_dict(setting)
+            return sync_to_dict(setting)
 
     # -- settings: the Salesforce connection (R1.1, R1.4) ----------------------------------------------
     def get_salesforce(self, user: UserInfo) -> dict:
         with self.tx() as s:
-            return _connection_to_dict(s.get(SalesforceConnection, user.pk))
+            return connection_to_dict(s.get(SalesforceConnection, user.pk))
 
     def connect_salesforce(self, user: UserInfo, data: Any) -> dict:
         """R1.1: one connection per user; connecting again replaces it."""
@@ -760,14 +505,14 @@ class SiaStore:
             parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValidationFailed("'instance_url' must be an http(s) URL", field="instance_url")
-        _text(data, "instance_url", 500)  # the column's width, checked before the database does
-        username = _text(data, "username", 255, required=True)
-        password = _text(data, "password", 255, required=True)
+        text_field(data, "instance_url", 500)  # the column's width, checked before the database does
+        username = text_field(data, "username", 255, required=True)
+        password = text_field(data, "password", 255, required=True)
         if not username.strip():
             raise ValidationFailed("'username' must not be blank", field="username")
         if not password:
             raise ValidationFailed("'password' must not be empty", field="password")
-        security_token = _text(data, "security_token", 255) or ""
+        security_token = text_field(data, "security_token", 255) or ""
         sf_user = data.get("salesforce_user_id")
         if sf_user is not None and (
             not isinstance(sf_user, str)
@@ -788,7 +533,7 @@ class SiaStore:
             conn.salesforce_user_id = sf_user
             conn.connected_ms = self.now_ms()
             s.flush()
-            return _connection_to_dict(conn)
+            return connection_to_dict(conn)
 
     def disconnect_salesforce(self, user: UserInfo) -> dict:
         """Disconnecting switches task sync off (there is nothing left to sync with)."""
@@ -800,7 +545,7 @@ class SiaStore:
             if setting is not None and setting.enabled:
                 setting.enabled = False
                 setting.last_disabled_ms = self.now_ms()
-        return _connection_to_dict(None)
+        return connection_to_dict(None)
 
     # -- settings: the subject template (R5.1a) ---------------------------------------------------------
     def get_subject_template(self) -> dict:
@@ -823,7 +568,7 @@ class SiaStore:
             raise Forbidden("only an admin may change the subject template")
         if template is not None:
             check_template(template)
-            _no_nul(template, "template")
+            no_nul(template, "template")
         with self.tx() as s:
             row = s.get(InstanceSetting, SUBJECT_TEMPLATE_KEY)
             if row is None:
@@ -878,7 +623,7 @@ class SiaStore:
                         "email": user.email,
                         "name": user.name,
                         "time_zone": user.time_zone,
-                        "task_sync": _sync_to_dict(user.task_sync),
+                        "task_sync": sync_to_dict(user.task_sync),
                         "salesforce": salesforce,
                     }
                 )

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from mock_sia.models import Task
-from mock_sia.store import SiaStore, UserInfo, task_to_dict
+from mock_sia.store import SiaStore, UserInfo
+from mock_sia.wire import task_to_dict
 
 PER_PAGE = 25
 
