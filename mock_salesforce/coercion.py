@@ -17,6 +17,8 @@ from mock_salesforce.models import Task as TaskRow
 from mock_salesforce.models import User as UserRow
 from mock_salesforce.wire import parse_date, parse_datetime
 
+UNIQUE_CACHE = "sf.unique"  # the Session.info key of a collection's prefetched unique values
+
 
 def _fail() -> Any:
     raise TypeError
@@ -169,13 +171,17 @@ class CoercionMixin:
             if value is None:
                 continue
             key = value if fdef.case_sensitive else value.lower()
-            column = schema.column(fdef)
-            expr = column if fdef.case_sensitive else func.lower(column)
-            clash = s.scalar(
-                select(TaskRow.Id)
-                .where(expr == key, TaskRow.IsDeleted.is_(False), TaskRow.Id != row_id)
-                .limit(1)
-            )
+            cached = s.info.get(UNIQUE_CACHE, {}).get(fdef.name)
+            if cached is not None and key in cached[0]:
+                clash = min((rid for rid in cached[1].get(key, ()) if rid != row_id), default=None)
+            else:
+                column = schema.column(fdef)
+                expr = column if fdef.case_sensitive else func.lower(column)
+                clash = s.scalar(
+                    select(TaskRow.Id)
+                    .where(expr == key, TaskRow.IsDeleted.is_(False), TaskRow.Id != row_id)
+                    .limit(1)
+                )
             if batch_seen is not None and not clash:
                 other = batch_seen.get((fdef.name, key))
                 clash = other if other not in (None, row_id) else None

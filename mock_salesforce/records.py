@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mock_salesforce import errors as E
+from mock_salesforce.coercion import UNIQUE_CACHE
 from mock_salesforce.describe import (
     FieldDef,
     SObjectSchema,
 )
 from mock_salesforce.ids import to18
 from mock_salesforce.models import Task as TaskRow
+from mock_salesforce.models import User as UserRow
 from mock_salesforce.wire import attributes, format_value
 
 COLLECTION_MAX = 200
+HELD = "sf.held"  # the Session.info key of the rows a collection read up front
+MATCH_CACHE = "sf.match"  # the Session.info key of a collection's prefetched matches (see _prefetch)
 
 
 def _safe18(value: Any) -> str | None:
@@ -185,6 +190,11 @@ class RecordsMixin:
             return [row] if row is not None and not row.IsDeleted else []
         if "\x00" in value:
             return []  # no stored value holds NUL (see _coerce); PostgreSQL could not even compare it
+        cached = s.info.get(MATCH_CACHE)
+        if cached is not None and cached[0] == fdef.name:
+            key = value if fdef.case_sensitive else value.lower()
+            if key in cached[1]:
+                return [row for row in cached[2].get(key, []) if not row.IsDeleted]
         column = schema.column(fdef)
         cond = column == value if fdef.case_sensitive else func.lower(column) == value.lower()
         return list(
@@ -256,7 +266,83 @@ class RecordsMixin:
                 "record limit reached. cannot submit more than 200 records into this call"
             )
 
-    def _run_collection(self, items: list, all_or_none: bool, work) -> list[dict]:
+    def _prefetch(
+        self,
+        s: Session,
+        schema: SObjectSchema,
+        records: list,
+        actor: str,
+        *,
+        ids: Iterable[str] = (),
+        match: FieldDef | None = None,
+        match_values: Iterable[Any] = (),
+    ) -> None:
+        """Issue 9, set-based collections: read up front, in one SELECT each, what the items would
+        otherwise read one by one - the users they reference (then `s.get` finds them in the identity
+        map), the rows they name by Id, the rows their external ids match, and the rows already
+        holding their unique values. With autoflush off the per-item reads saw the database as it was
+        before the batch too, so the answers are the same."""
+        refs = {actor}
+        for rec in records:
+            if not isinstance(rec, dict):
+                continue
+            for key, value in rec.items():
+                fdef = schema.get(key) if key != "attributes" else None
+                if fdef is not None and fdef.type == "reference" and isinstance(value, str):
+                    with contextlib.suppress(ValueError, TypeError):
+                        refs.add(to18(value))
+        # The identity map holds rows weakly: the batch keeps them alive until it ends.
+        held = s.info.setdefault(HELD, [])
+        held.extend(s.scalars(select(UserRow).where(UserRow.Id.in_(refs))))
+        wanted = [i for i in ids if i]
+        if wanted:
+            held.extend(s.scalars(select(schema.model).where(schema.model.Id.in_(wanted))))
+        if match is not None and match.name != "Id":
+            keys = {self._key(match, str(v)) for v in match_values if v is not None and v != ""}
+            keys = {k for k in keys if "\x00" not in k}
+            expr = self._key_expr(schema, match)
+            found: dict[str, list] = {}
+            if keys:
+                stmt = select(schema.model, expr).where(expr.in_(keys), schema.model.IsDeleted.is_(False))
+                for row, key in s.execute(stmt.order_by(schema.model.Id)):
+                    found.setdefault(key, []).append(row)
+            s.info[MATCH_CACHE] = (match.name, keys, found)
+        unique: dict[str, tuple[set, dict]] = {}
+        for fdef in schema.fields:
+            if not (fdef.unique and fdef.custom):
+                continue
+            keys = set()
+            for rec in records:
+                raw = (
+                    next((v for k, v in rec.items() if k.lower() == fdef.name.lower()), None)
+                    if isinstance(rec, dict)
+                    else None
+                )
+                if raw is None:
+                    continue
+                with contextlib.suppress(E.SalesforceError):
+                    value = self._coerce(s, fdef, raw)
+                    if isinstance(value, str) and "\x00" not in value:
+                        keys.add(self._key(fdef, value))
+            holders: dict[str, list[str]] = {}
+            if keys:
+                expr = self._key_expr(schema, fdef)
+                stmt = select(TaskRow.Id, expr).where(expr.in_(keys), TaskRow.IsDeleted.is_(False))
+                for rid, key in s.execute(stmt):
+                    holders.setdefault(key, []).append(rid)
+            unique[fdef.name] = (keys, holders)
+        s.info[UNIQUE_CACHE] = unique
+
+    @staticmethod
+    def _key(fdef: FieldDef, value: str) -> str:
+        return value if fdef.case_sensitive else value.lower()
+
+    @staticmethod
+    def _key_expr(schema: SObjectSchema, fdef: FieldDef) -> Any:
+        column = schema.column(fdef)
+        return column if fdef.case_sensitive else func.lower(column)
+
+    def _run_collection(self, items: list, all_or_none: bool, work, prefetch=None) -> list[dict]:
         """SF-ORG-11: run `work(s, item, batch_seen) -> result dict` per item in one transaction.
 
         With allOrNone, one failure rolls all back: failures keep their errors, the others report
@@ -268,6 +354,8 @@ class RecordsMixin:
         # the batch are caught by batch_seen, and no row is touched before its checks pass.
         with self._lock, Session(self.engine, expire_on_commit=False, autoflush=False) as s:
             s.begin()
+            if prefetch is not None:
+                prefetch(s)
             batch_seen: dict = {}
             for item in items:
                 try:
@@ -293,7 +381,10 @@ class RecordsMixin:
             row = self._create(s, schema, rec, actor, seen)
             return {"id": row.Id, "success": True, "errors": []}
 
-        return self._run_collection(records, all_or_none, work)
+        def prefetch(s):
+            self._prefetch(s, self.schemas["task"], records, actor)
+
+        return self._run_collection(records, all_or_none, work, prefetch)
 
     def collection_update(self, records: list, all_or_none: bool, actor: str) -> list[dict]:
         self._collection_size(len(records))
@@ -313,7 +404,19 @@ class RecordsMixin:
             self._update(s, schema, row, rec, actor, seen)
             return {"id": row.Id, "success": True, "errors": []}
 
-        return self._run_collection(records, all_or_none, work)
+        def prefetch(s):
+            ids = []
+            for rec in records:
+                rid = (
+                    next((v for k, v in rec.items() if k.lower() == "id"), None)
+                    if isinstance(rec, dict)
+                    else None
+                )
+                with contextlib.suppress(ValueError, TypeError):
+                    ids.append(to18(rid))
+            self._prefetch(s, self.schemas["task"], records, actor, ids=ids)
+
+        return self._run_collection(records, all_or_none, work, prefetch)
 
     def collection_upsert(
         self, sobject: str, field_name: str, records: list, all_or_none: bool, actor: str
@@ -353,7 +456,10 @@ class RecordsMixin:
                 created = True
             return {"id": row.Id, "success": True, "errors": [], "created": created}
 
-        return self._run_collection(list(zip(records, values, strict=True)), all_or_none, work)
+        def prefetch(s):
+            self._prefetch(s, schema, records, actor, match=fdef, match_values=values)
+
+        return self._run_collection(list(zip(records, values, strict=True)), all_or_none, work, prefetch)
 
     def collection_delete(self, ids: list[str], all_or_none: bool, actor: str) -> list[dict]:
         self._collection_size(len(ids))
@@ -374,7 +480,15 @@ class RecordsMixin:
             self._delete(s, row, actor)
             return {"id": row.Id, "success": True, "errors": []}
 
-        return self._run_collection(ids, all_or_none, work)
+        def prefetch(s):
+            wanted = []
+            for rid in ids:
+                with contextlib.suppress(ValueError, TypeError):
+                    wanted.append(to18(rid))
+            if wanted:
+                s.info[HELD] = list(s.scalars(select(TaskRow).where(TaskRow.Id.in_(wanted))))
+
+        return self._run_collection(ids, all_or_none, work, prefetch)
 
     def collection_retrieve(
         self, sobject: str, ids: list[str], fields: list[str] | str, version: str

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -342,92 +342,168 @@ class SiaStore:
 
     def create_task(self, user: UserInfo, data: Any, idempotency_key: str | None = None) -> dict:
         """Create a task; with an Idempotency-Key the same key gives the first result, never a second task."""
-        if idempotency_key is not None and (not idempotency_key.strip() or len(idempotency_key) > 255):
-            raise BadRequest("'Idempotency-Key' must be 1..255 characters", field="Idempotency-Key")
-        fields = clean_task_fields(data, partial=False)
-        with self.tx() as s:
-            if idempotency_key is not None:
-                seen = s.scalar(
-                    select(IdempotencyKey).where(
-                        IdempotencyKey.user_pk == user.pk, IdempotencyKey.key == idempotency_key
-                    )
-                )
-                if seen is not None:
-                    if seen.body_hash != body_hash(data):
-                        raise Conflict(
-                            "this Idempotency-Key was used with a different body", field="Idempotency-Key"
-                        )
-                    return json.loads(seen.response_json)
-            now = self.now_ms()
-            task = Task(user_pk=user.pk, created_ms=now, updated_ms=now, **fields)
-            s.add(task)
-            s.flush()
-            out = task_to_dict(task, user.id)
-            if idempotency_key is not None:
-                s.add(
-                    IdempotencyKey(
-                        user_pk=user.pk,
-                        key=idempotency_key,
-                        body_hash=body_hash(data),
-                        task_pk=task.pk,
-                        response_json=json.dumps(out),
-                        created_ms=now,
-                    )
-                )
-            return out
+        result = self.batch(
+            user, [{"op": "create", "data": data, "idempotency_key": idempotency_key}], single=True
+        )
+        return result[0]["data"]
 
     def update_task(self, user: UserInfo, task_id: str, data: Any) -> dict:
         fields = clean_task_fields(data, partial=True)
         with self.tx() as s:
-            task = self._own_task(s, user, task_id)
-            for key, value in fields.items():
-                setattr(task, key, value)
-            self._touch(task)  # a PATCH always moves updated_at, even when nothing changed
-            return task_to_dict(task, user.id)
+            return self._update_in(s, user, task_id, fields)
+
+    def _update_in(self, s: Session, user: UserInfo, task_id: str, fields: dict) -> dict:
+        task = self._own_task(s, user, task_id)
+        for key, value in fields.items():
+            setattr(task, key, value)
+        self._touch(task)  # a PATCH always moves updated_at, even when nothing changed
+        return task_to_dict(task, user.id)
 
     def delete_task(self, user: UserInfo, task_id: str) -> None:
+        with self.tx() as s:
+            self._delete_in(s, user, task_id)
+
+    def _delete_in(self, s: Session, user: UserInfo, task_id: str) -> None:
         """Tombstone the task (R6.2: gone from the Command Center; still listed with include_deleted).
 
         Deleting an already deleted task of one's own succeeds again without changing it (retries).
         """
-        with self.tx() as s:
-            task = self._own_task(s, user, task_id, include_deleted=True)
-            if task.deleted_ms is None:
-                self._touch(task)
-                task.deleted_ms = task.updated_ms
+        task = self._own_task(s, user, task_id, include_deleted=True)
+        if task.deleted_ms is None:
+            self._touch(task)
+            task.deleted_ms = task.updated_ms
 
-    def batch(self, user: UserInfo, operations: Any) -> list[dict]:
-        """Up to 200 creates/updates/deletes; each item is independent and answered in request order."""
+    def batch(self, user: UserInfo, operations: Any, *, single: bool = False) -> list[dict]:
+        """Up to 200 creates/updates/deletes; each item is independent and answered in request order.
+
+        Set-based (issue 9): one transaction and a few statements per batch - the tasks the updates and
+        deletes name and the idempotency keys the creates carry are read with one SELECT each, the new
+        tasks go in with one flush, their keys with another. Each item still fails alone: every check
+        runs before the item changes anything. `single` is `create_task`'s path (its errors raise)."""
         if not isinstance(operations, list):
             raise ValidationFailed("'operations' must be a list", field="operations")
         if not 1 <= len(operations) <= BATCH_MAX:
             raise ValidationFailed(f"'operations' must hold 1..{BATCH_MAX} items", field="operations")
-        return [self._batch_item(user, op) for op in operations]
+        parsed: list[tuple | SiaError] = []
+        for op in operations:
+            try:
+                parsed.append(self._parse_op(op, single))
+            except SiaError as exc:
+                if single:
+                    raise
+                parsed.append(exc)
+        results: list[dict] = [{} for _ in parsed]
+        with self.tx() as s:
+            pks = {parse_task_id(p[1]) for p in parsed if isinstance(p, tuple) and p[0] != "create"}
+            if pks - {None}:
+                # into the identity map, which holds rows weakly: s.info keeps them for the batch
+                s.info["held"] = list(s.scalars(select(Task).where(Task.pk.in_(pks - {None}))))
+            keys = {p[3] for p in parsed if isinstance(p, tuple) and p[0] == "create" and p[3] is not None}
+            known: dict[str, tuple[str, int | None]] = {}  # key -> (body hash, the result's index or None)
+            stored: dict[str, str] = {}  # key -> the stored first answer
+            if keys:
+                for row in s.scalars(
+                    select(IdempotencyKey).where(
+                        IdempotencyKey.user_pk == user.pk, IdempotencyKey.key.in_(keys)
+                    )
+                ):
+                    known[row.key], stored[row.key] = (row.body_hash, None), row.response_json
+            created: list[tuple[int, Task, str | None, str]] = []
+            replays: list[tuple[int, int]] = []
+            s.autoflush = False  # the new rows go in together below, not one by one
+            for i, item in enumerate(parsed):
+                try:
+                    if isinstance(item, SiaError):
+                        raise item
+                    kind, task_id, fields, key, data = item
+                    if kind == "update":
+                        results[i] = {"status": 200, "data": self._update_in(s, user, task_id, fields)}
+                    elif kind == "delete":
+                        self._delete_in(s, user, task_id)
+                        results[i] = {"status": 204, "id": task_id}
+                    else:
+                        digest = body_hash(data) if key is not None else ""
+                        if key is not None and key in known:
+                            first_hash, first = known[key]
+                            if first_hash != digest:
+                                raise Conflict(
+                                    "this Idempotency-Key was used with a different body",
+                                    field="Idempotency-Key",
+                                )
+                            if first is None:
+                                results[i] = {"status": 201, "data": json.loads(stored[key])}
+                            else:
+                                replays.append((i, first))
+                            continue
+                        now = self.now_ms()
+                        task = Task(user_pk=user.pk, created_ms=now, updated_ms=now, **fields)
+                        s.add(task)
+                        created.append((i, task, key, digest))
+                        if key is not None:
+                            known[key] = (digest, i)
+                except SiaError as exc:
+                    if single:
+                        raise
+                    results[i] = {"status": exc.status, "error": exc.to_dict()["error"]}
+            if created:
+                if self.engine.dialect.name == "sqlite":
+                    # SQLite cannot say which new rowid belongs to which row of a multi-row INSERT, so
+                    # SQLAlchemy would insert one row at a time: number them here as SQLite would (max +
+                    # 1; we hold the lock), and the rows go in with one executemany.
+                    with s.no_autoflush:
+                        top = s.scalar(select(func.max(Task.pk))) or 0
+                    for n, (_, task, _, _) in enumerate(created, start=1):
+                        task.pk = top + n
+                s.flush()  # one INSERT for the batch's new tasks (PostgreSQL: one INSERT .. RETURNING)
+                keyed = []
+                for i, task, key, digest in created:
+                    out = task_to_dict(task, user.id)
+                    results[i] = {"status": 201, "data": out}
+                    if key is not None:
+                        keyed.append(
+                            {
+                                "user_pk": user.pk,
+                                "key": key,
+                                "body_hash": digest,
+                                "task_pk": task.pk,
+                                "response_json": json.dumps(out),
+                                "created_ms": task.created_ms,
+                            }
+                        )
+                if keyed:
+                    s.execute(insert(IdempotencyKey), keyed)  # one executemany
+            for i, first in replays:
+                results[i] = {"status": 201, "data": json.loads(json.dumps(results[first]["data"]))}
+        return results
 
-    def _batch_item(self, user: UserInfo, op: Any) -> dict:
-        try:
-            if not isinstance(op, Mapping):
-                raise ValidationFailed("an operation must be a JSON object", field="op")
-            unknown = set(op) - {"op", "id", "data", "idempotency_key"}
-            if unknown:
-                first = sorted(unknown)[0]
-                raise ValidationFailed(f"unknown operation key '{first}'", field=first)
-            kind = op.get("op")
-            if kind == "create":
-                key = op.get("idempotency_key")
-                if key is not None and not isinstance(key, str):
-                    raise ValidationFailed("'idempotency_key' must be a string", field="idempotency_key")
-                return {"status": 201, "data": self.create_task(user, op.get("data"), key)}
-            if kind in ("update", "delete"):
-                if not isinstance(op.get("id"), str):
-                    raise ValidationFailed(f"'{kind}' needs the task 'id'", field="id")
-                if kind == "update":
-                    return {"status": 200, "data": self.update_task(user, op["id"], op.get("data"))}
-                self.delete_task(user, op["id"])
-                return {"status": 204, "id": op["id"]}
-            raise ValidationFailed("'op' must be create, update or delete", field="op")
-        except SiaError as exc:
-            return {"status": exc.status, "error": exc.to_dict()["error"]}
+    @staticmethod
+    def _parse_op(op: Any, single: bool) -> tuple:
+        """An operation's shape and body checked: (kind, task id, clean fields, idempotency key, data)."""
+        if single:
+            key = op.get("idempotency_key")
+            if key is not None and (not key.strip() or len(key) > 255):
+                raise BadRequest("'Idempotency-Key' must be 1..255 characters", field="Idempotency-Key")
+            return ("create", None, clean_task_fields(op.get("data"), partial=False), key, op.get("data"))
+        if not isinstance(op, Mapping):
+            raise ValidationFailed("an operation must be a JSON object", field="op")
+        unknown = set(op) - {"op", "id", "data", "idempotency_key"}
+        if unknown:
+            first = sorted(unknown)[0]
+            raise ValidationFailed(f"unknown operation key '{first}'", field=first)
+        kind = op.get("op")
+        if kind == "create":
+            key = op.get("idempotency_key")
+            if key is not None and not isinstance(key, str):
+                raise ValidationFailed("'idempotency_key' must be a string", field="idempotency_key")
+            if key is not None and (not key.strip() or len(key) > 255):
+                raise BadRequest("'Idempotency-Key' must be 1..255 characters", field="Idempotency-Key")
+            return ("create", None, clean_task_fields(op.get("data"), partial=False), key, op.get("data"))
+        if kind in ("update", "delete"):
+            if not isinstance(op.get("id"), str):
+                raise ValidationFailed(f"'{kind}' needs the task 'id'", field="id")
+            fields = clean_task_fields(op.get("data"), partial=True) if kind == "update" else {}
+            return (kind, op["id"], fields, None, op.get("data"))
+        raise ValidationFailed("'op' must be create, update or delete", field="op")
 
     # -- the Command Center (R6) ------------------------------------------------------------------
     def command_center(self, user: UserInfo) -> dict:
