@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from mock_salesforce import errors as E
@@ -23,6 +24,12 @@ from mock_salesforce.wire import attributes, format_value
 COLLECTION_MAX = 200
 HELD = "sf.held"  # the Session.info key of the rows a collection read up front
 MATCH_CACHE = "sf.match"  # the Session.info key of a collection's prefetched matches (see _prefetch)
+
+
+@functools.cache
+def _by_id(table: Table) -> Select:
+    """One row by Id, built once per table (building a statement costs more than running it)."""
+    return select(table).where(table.c.Id == bindparam("rid"))
 
 
 def _safe18(value: Any) -> str | None:
@@ -104,15 +111,20 @@ class RecordsMixin:
         row.SystemModstamp = now  # SF-ORG-4: a delete bumps SystemModstamp too
         row.LastModifiedById = actor
 
-    def _live_row(self, s: Session, schema: SObjectSchema, record_id: str, *, for_write: bool) -> Any:
-        """SF-ORG-8: the row for a path id (404 NOT_FOUND if malformed or foreign; ENTITY_IS_DELETED)."""
+    @staticmethod
+    def _path_id(schema: SObjectSchema, record_id: str) -> str:
+        """SF-ORG-8: a path id as an 18-character id of this object (404 if malformed or foreign)."""
         try:
             rid = to18(record_id)
         except ValueError as exc:
             raise E.ExternalIdNotFound(record_id) from exc
         if not rid.startswith(schema.key_prefix):
             raise E.ExternalIdNotFound(record_id)
-        row = s.get(schema.model, rid)
+        return rid
+
+    def _live_row(self, s: Session, schema: SObjectSchema, record_id: str, *, for_write: bool) -> Any:
+        """SF-ORG-8: the row for a path id (404 NOT_FOUND if malformed or foreign; ENTITY_IS_DELETED)."""
+        row = s.get(schema.model, self._path_id(schema, record_id))
         if row is None:
             raise E.EntityIsDeleted() if for_write else E.NotFound()
         if getattr(row, "IsDeleted", False):
@@ -155,10 +167,14 @@ class RecordsMixin:
     def get_record(self, sobject: str, record_id: str, version: str, fields: str | None = None) -> dict:
         schema = self.schema(sobject)
         selected = self._select_fields(schema, fields)
-        with self.tx() as s:
-            self._maybe_purge(s)
-            row = self._live_row(s, schema, record_id, for_write=False)
-            return self.to_record(schema, row, version, selected)
+        rid = self._path_id(schema, record_id)
+        with self._lock:  # a read: no transaction, no ORM identity map - one Core SELECT (issue 9)
+            self._purge_if_due()
+            with self.engine.connect() as conn:
+                row = conn.execute(_by_id(schema.model.__table__), {"rid": rid}).first()
+        if row is None or getattr(row, "IsDeleted", False):
+            raise E.NotFound()
+        return self.to_record(schema, row, version, selected)
 
     def update_record(self, sobject: str, record_id: str, data: dict, actor: str) -> None:
         schema = self.schema(sobject)

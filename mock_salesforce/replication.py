@@ -26,10 +26,19 @@ class ReplicationMixin:
     """Recycle bin (SF-ORG-12, -16) and getUpdated/getDeleted (a part of `Org`)."""
 
     # -- recycle bin -----------------------------------------------------------------------------
+    def _purge_due(self, now: datetime) -> bool:
+        return self._last_purge is None or not timedelta(0) <= now - self._last_purge < timedelta(minutes=1)
+
+    def _purge_if_due(self) -> None:
+        """`_maybe_purge` for a read: a transaction only in the minute a purge is due (issue 9)."""
+        if self._purge_due(self.now()):
+            with self.tx() as s:
+                self._maybe_purge(s)
+
     def _maybe_purge(self, s: Session) -> None:
         """SF-ORG-12: lazily purge rows deleted over 15 days ago (clock time), at most once a clock minute."""
         now = self.now()
-        if self._last_purge is not None and timedelta(0) <= now - self._last_purge < timedelta(minutes=1):
+        if not self._purge_due(now):
             return
         self._last_purge = now
         s.execute(
