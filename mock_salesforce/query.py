@@ -15,7 +15,7 @@ from mock_salesforce.describe import (
 )
 from mock_salesforce.models import Task as TaskRow
 from mock_salesforce.models import User as UserRow
-from mock_salesforce.soql import FieldInfo, ObjectInfo, SoqlError, compile_soql
+from mock_salesforce.soql import FieldInfo, ObjectInfo, OrderKey, SoqlError, after_row, compile_soql
 from mock_salesforce.wire import attributes, format_value
 
 LOCATOR_TTL = timedelta(days=2)  # query cursors live 2 days (reference §2.10)
@@ -35,6 +35,9 @@ class QueryCursor:
     conds: list = field(default_factory=list)  # for re-running when there is no snapshot
     order_by: list = field(default_factory=list)
     base_offset: int = 0
+    keys: list[OrderKey] = field(default_factory=list)  # keyset paging: the order, the Id last
+    position: int = 0  # where the next keyset page starts, and the keys of the row before it
+    last: tuple | None = None
 
 
 class QueryMixin:
@@ -119,18 +122,14 @@ class QueryMixin:
                     )
                     rows = self._rows_by_ids(s, model, columns, cursor.ids[:first])
                 else:
-                    # Every page re-runs the query with an offset, so the order must be total: the Id breaks
-                    # ties (PostgreSQL's bounded sorts order equal keys differently per LIMIT/OFFSET, and
-                    # pages would repeat some rows and miss others).
-                    order = [*cq.order_by, model.Id]
-                    cursor.conds, cursor.order_by, cursor.base_offset = conds, order, cq.offset or 0
-                    rows = s.execute(
-                        select(*columns, model.Id)
-                        .where(*conds)
-                        .order_by(*order)
-                        .limit(first)
-                        .offset(cursor.base_offset)
-                    ).all()
+                    # Keyset paging (issue 9): each page starts after the previous page's last row, so
+                    # the order must be total - the Id breaks ties (PostgreSQL's bounded sorts order equal
+                    # keys differently per LIMIT, and pages would repeat some rows and miss others).
+                    keys = [*cq.order_keys, OrderKey(model.Id, nullable=False)]
+                    cursor.keys, cursor.conds = keys, conds
+                    cursor.order_by, cursor.base_offset = [k.clause() for k in keys], cq.offset or 0
+                    rows = self._keyset_page(s, cursor, columns, None, first, cursor.base_offset)
+                    cursor.position = first
         records = [self._row_record(schema, cq.fields, row, version) for row in rows]
         out: dict = {"totalSize": total, "done": cursor is None}
         if cursor is not None:
@@ -160,19 +159,36 @@ class QueryMixin:
         with self.tx() as s:
             if cursor.ids is not None:
                 rows = self._rows_by_ids(s, model, columns, cursor.ids[position:end])
-            else:
-                rows = s.execute(
-                    select(*columns, model.Id)
-                    .where(*cursor.conds)
-                    .order_by(*cursor.order_by)
-                    .limit(end - position)
-                    .offset(cursor.base_offset + position)
-                ).all()
+            elif position == cursor.position and cursor.last is not None:
+                rows = self._keyset_page(s, cursor, columns, cursor.last, end - position, 0)
+            else:  # a page asked for again or out of turn: by offset, as before
+                rows = self._keyset_page(
+                    s, cursor, columns, None, end - position, cursor.base_offset + position
+                )
+            if cursor.ids is None:
+                cursor.position = end  # the page's last row is the one the next page starts after
         out: dict = {"totalSize": cursor.total, "done": end >= cursor.total}
         if end < cursor.total:
             out["nextRecordsUrl"] = f"/services/data/v{version}/query/{cursor.locator}-{end}"
         out["records"] = [self._row_record(schema, cursor.fields, row, version) for row in rows]
         return out
+
+    @staticmethod
+    def _keyset_page(
+        s: Session, cursor: QueryCursor, columns: list, after: tuple | None, size: int, offset: int
+    ) -> list:
+        """`size` rows of the cursor's query after the row whose sort keys are `after` (or at `offset`);
+        remembers the last row's keys for the next page. Rows come back as (fields..., Id)."""
+        n = len(columns)
+        extra = [k.expr for k in cursor.keys[:-1]]
+        stmt = select(*columns, cursor.keys[-1].expr, *extra).where(*cursor.conds)
+        if after is not None:
+            stmt = stmt.where(after_row(cursor.keys, after))
+        found = s.execute(stmt.order_by(*cursor.order_by).limit(size).offset(offset or None)).all()
+        if found:
+            tail = found[-1]
+            cursor.last = (*tail[n + 1 :], tail[n])  # the sort keys in order, the Id last
+        return [tuple(row[: n + 1]) for row in found]
 
     @staticmethod
     def _rows_by_ids(s: Session, model, columns: list, ids: list[str]) -> list:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -72,6 +72,42 @@ class ObjectInfo:
 
 
 @dataclass(frozen=True)
+class OrderKey:
+    """One ORDER BY key: what a keyset page needs to say "after this row" in the same order."""
+
+    expr: Any
+    descending: bool = False
+    nulls_first: bool = True
+    nullable: bool = True
+
+    def clause(self) -> Any:
+        clause = self.expr.desc() if self.descending else self.expr.asc()
+        if self.nullable:
+            clause = clause.nulls_first() if self.nulls_first else clause.nulls_last()
+        return clause
+
+    def beyond(self, value: Any) -> Any:
+        """Rows strictly after `value` in this key's order (SF-SOQL-8's null placement included)."""
+        if value is None:
+            return self.expr.is_not(None) if self.nulls_first else false()
+        after = self.expr < value if self.descending else self.expr > value
+        return or_(after, self.expr.is_(None)) if self.nullable and not self.nulls_first else after
+
+    def equal(self, value: Any) -> Any:
+        return self.expr.is_(None) if value is None else self.expr == value
+
+
+def after_row(keys: list[OrderKey], values: tuple) -> Any:
+    """Keyset paging: the rows after the one whose keys are `values`, in the order of `keys`."""
+    return or_(
+        *(
+            and_(*(k.equal(v) for k, v in zip(keys[:i], values[:i], strict=True)), key.beyond(values[i]))
+            for i, key in enumerate(keys)
+        )
+    )
+
+
+@dataclass(frozen=True)
 class CompiledQuery:
     object: ObjectInfo
     fields: list[FieldInfo]  # selected fields in SELECT order; empty when count_only
@@ -80,6 +116,7 @@ class CompiledQuery:
     order_by: list
     limit: int | None
     offset: int | None
+    order_keys: list[OrderKey] = field(default_factory=list)  # the same order, for keyset paging
 
 
 class SoqlError(Exception):
@@ -459,13 +496,15 @@ class _Compiler:
 
         where = None
         order_by: list = []
+        order_keys: list[OrderKey] = []
         limit = offset = None
         for clause in clauses:
             kind = clause.data
             if kind == "where_clause":
                 where = self.cond(clause.children[0], negate=False)
             elif kind == "order_clause":
-                order_by = [clause_ for item in clause.children for clause_ in self.order_item(item)]
+                order_keys = [self.order_key(item) for item in clause.children]
+                order_by = [key.clause() for key in order_keys]
             elif kind == "limit_clause":
                 limit = self.count(clause.children[0])
             elif kind == "offset_clause":
@@ -474,7 +513,7 @@ class _Compiler:
                     raise SoqlError(
                         "NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {_MAX_OFFSET}"
                     )
-        return CompiledQuery(obj, fields, count_only, where, order_by, limit, offset)
+        return CompiledQuery(obj, fields, count_only, where, order_by, limit, offset, order_keys)
 
     def count(self, tok: Token) -> int:
         if not re.fullmatch(r"\d+", tok) or len(tok) > 10 or int(tok) > _MAX_INT:
@@ -495,7 +534,7 @@ class _Compiler:
         return info
 
     # -- ORDER BY -------------------------------------------------------------------------------
-    def order_item(self, item: Tree) -> list:
+    def order_key(self, item: Tree) -> OrderKey:
         name_tok, *mods = item.children
         info = self.field(name_tok)
         if not info.sortable:
@@ -505,10 +544,7 @@ class _Compiler:
         # SF-SOQL-8: nulls first unless DESC; explicit NULLS FIRST/LAST wins.
         nulls_first = "FIRST" in kinds or ("LAST" not in kinds and not descending)
         expr = func.lower(info.column) if info.type in _TEXT_TYPES else info.column
-        clause = expr.desc() if descending else expr.asc()
-        if _is_nullable(info.column):
-            clause = clause.nulls_first() if nulls_first else clause.nulls_last()
-        return [clause]
+        return OrderKey(expr, descending, nulls_first, _is_nullable(info.column))
 
     # -- WHERE ----------------------------------------------------------------------------------
     def cond(self, node: Tree, *, negate: bool) -> ColumnElement:
