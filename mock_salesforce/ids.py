@@ -87,7 +87,7 @@ class IdFactory:
 
     def __init__(self, pod: str = "5e") -> None:
         self._pod = pod
-        self._counters: dict[str, itertools.count] = {}
+        self._counters: dict[str, itertools.count[int]] = {}
         self._lock = threading.Lock()
 
     def new(self, prefix: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -15,7 +16,7 @@ PER_PAGE = 25
 
 @dataclass
 class TaskPage:
-    tasks: list[dict]
+    tasks: list[dict[str, Any]]
     page: int
     pages: int
     total: int

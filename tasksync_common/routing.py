@@ -8,6 +8,8 @@ instead. Shared by the mocks (`mock_salesforce.salesforce_session`) and the engi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -31,16 +33,16 @@ class RoutingAdapter(HTTPAdapter):
         self.target = urlsplit(target) if target else None
         self.ca_path = ca_path
 
-    def send(self, request, *args, **kwargs):
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         if self.target is not None:
-            parts = urlsplit(request.url)
+            parts = urlsplit(str(request.url))
             request.url = urlunsplit((self.target.scheme, self.target.netloc, parts.path, parts.query, ""))
         if self.ca_path and kwargs.get("verify") is not False:
             kwargs["verify"] = self.ca_path
         return super().send(request, *args, **kwargs)
 
 
-def routed_session(server_url: str, ca_path: str | None, hosts: list[str] = ()) -> requests.Session:
+def routed_session(server_url: str, ca_path: str | None, hosts: Sequence[str] = ()) -> requests.Session:
     """A `requests.Session` that trusts the mock's CA and also sends the given hosts' requests to it."""
     session = requests.Session()
     base = server_url.rstrip("/")
