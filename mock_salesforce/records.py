@@ -7,7 +7,7 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, select
+from sqlalchemy import Insert, Select, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from mock_salesforce import errors as E
@@ -24,6 +24,16 @@ from mock_salesforce.wire import attributes, format_value
 COLLECTION_MAX = 200
 HELD = "sf.held"  # the Session.info key of the rows a collection read up front
 MATCH_CACHE = "sf.match"  # the Session.info key of a collection's prefetched matches (see _prefetch)
+
+
+def _set_values(row: Any) -> dict[str, Any]:
+    """The column values set on a new (transient) row; the rest take the columns' defaults."""
+    return {key: value for key, value in vars(row).items() if not key.startswith("_")}
+
+
+@functools.cache
+def _insert(table: Table) -> Insert:
+    return insert(table)
 
 
 @functools.cache
@@ -51,6 +61,8 @@ class RecordsMixin:
         actor: str,
         batch_seen: dict | None = None,
         extra: dict[FieldDef, Any] | None = None,
+        *,
+        add: bool = True,
     ) -> TaskRow:
         if not schema.writable:
             raise E.InsufficientAccess(f"You do not have permission to create {schema.name} records")
@@ -77,7 +89,8 @@ class RecordsMixin:
             SystemModstamp=now,
         )
         self._apply(s, schema, row, values, batch_seen)
-        s.add(row)
+        if add:
+            s.add(row)
         return row
 
     def _update(
@@ -162,7 +175,10 @@ class RecordsMixin:
     def create_record(self, sobject: str, data: dict, actor: str) -> str:
         schema = self.schema(sobject)
         with self.tx() as s:
-            return self._create(s, schema, data, actor).Id
+            row = self._create(s, schema, data, actor, add=False)
+            # One Core INSERT of the values set, not the ORM's unit of work for one row (issue 9).
+            s.connection().execute(_insert(schema.model.__table__), _set_values(row))
+            return row.Id
 
     def get_record(self, sobject: str, record_id: str, version: str, fields: str | None = None) -> dict:
         schema = self.schema(sobject)
