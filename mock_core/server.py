@@ -112,7 +112,7 @@ class ServerThread:
             context.load_cert_chain(cert_file, key_file)
             self.ca_path = cert_file
             return context
-        import trustme
+        import trustme  # only when no certificate is given: a throw-away CA (trustme is a test tool)
 
         ca = trustme.CA()
         leaf = ca.issue_cert("localhost", "127.0.0.1", "::1")
