@@ -3,6 +3,8 @@ a file, or any URL."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import create_engine, event
@@ -29,3 +31,19 @@ def make_engine(url: str | None = None) -> Engine:
             cursor.close()
 
     return engine
+
+
+@contextlib.contextmanager
+def count_statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements `engine` runs inside the block, by first word (`SELECT`, `INSERT` ...): an
+    executemany is one. Tests bound it to catch a return to per-row work (issue 9)."""
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,6 +19,11 @@ from mock_salesforce.models import User as UserRow
 from mock_salesforce.wire import parse_date, parse_datetime
 
 UNIQUE_CACHE = "sf.unique"  # the Session.info key of a collection's prefetched unique values
+
+_TIME_PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
+    "date": (parse_date, 'expected format "yyyy-MM-dd"'),
+    "datetime": (parse_datetime, "not a valid representation"),
+}
 
 
 def _fail() -> Any:
@@ -65,22 +71,13 @@ class CoercionMixin:
                     fields=[name],
                 )
             return value
-        if fdef.type == "date":
+        if fdef.type in _TIME_PARSERS:
+            parse, complaint = _TIME_PARSERS[fdef.type]
             try:
-                return parse_date(value) if isinstance(value, str) else _fail()
+                return parse(value) if isinstance(value, str) else _fail()
             except (ValueError, TypeError) as exc:
                 raise E.JsonParserError(
-                    f"Cannot deserialize value of type `java.util.Date` from String "
-                    f'"{value}": expected format "yyyy-MM-dd"',
-                    fields=[name],
-                ) from exc
-        if fdef.type == "datetime":
-            try:
-                return parse_datetime(value) if isinstance(value, str) else _fail()
-            except (ValueError, TypeError) as exc:
-                raise E.JsonParserError(
-                    f"Cannot deserialize value of type `java.util.Date` from String "
-                    f'"{value}": not a valid representation',
+                    f'Cannot deserialize value of type `java.util.Date` from String "{value}": {complaint}',
                     fields=[name],
                 ) from exc
         if fdef.type == "reference":

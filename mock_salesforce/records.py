@@ -235,6 +235,15 @@ class RecordsMixin:
             )
         )
 
+    def _one_match(self, s: Session, schema: SObjectSchema, fdef: FieldDef, value: str, version: str) -> Any:
+        """The one live row matching an external id, or the matches' URLs when several (the 300 answer)."""
+        rows = self._match(s, schema, fdef, value)
+        if not rows:
+            raise E.NotFound()
+        if len(rows) > 1:
+            return [attributes(version, schema.name, r.Id)["url"] for r in rows]
+        return rows[0]
+
     def get_by_external(
         self, sobject: str, field_name: str, value: str, version: str, fields: str | None = None
     ) -> dict | list[str]:
@@ -243,12 +252,8 @@ class RecordsMixin:
         fdef = self.external_field(schema, field_name)
         selected = self._select_fields(schema, fields)
         with self.tx() as s:
-            rows = self._match(s, schema, fdef, value)
-            if not rows:
-                raise E.NotFound()
-            if len(rows) > 1:
-                return [attributes(version, schema.name, r.Id)["url"] for r in rows]
-            return self.to_record(schema, rows[0], version, selected)
+            row = self._one_match(s, schema, fdef, value, version)
+            return row if isinstance(row, list) else self.to_record(schema, row, version, selected)
 
     def upsert(
         self, sobject: str, field_name: str, value: str, data: dict, actor: str, version: str
@@ -283,12 +288,10 @@ class RecordsMixin:
         schema = self.schema(sobject)
         fdef = self.external_field(schema, field_name)
         with self.tx() as s:
-            rows = self._match(s, schema, fdef, value)
-            if not rows:
-                raise E.NotFound()
-            if len(rows) > 1:
-                return [attributes(version, schema.name, r.Id)["url"] for r in rows]
-            self._delete(s, rows[0], actor)
+            row = self._one_match(s, schema, fdef, value, version)
+            if isinstance(row, list):
+                return row
+            self._delete(s, row, actor)
         return None
 
     # -- sObject Collections (one transaction for up to 200 records) -----------------------------

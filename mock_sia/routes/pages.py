@@ -5,6 +5,7 @@ Forms post and redirect (PRG); errors are flashed; error pages are styled like t
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -219,11 +220,8 @@ def settings_disconnect(user: UserInfo):
 def settings_task_sync(user: UserInfo):
     """R1.1: the 'Sync tasks/reminders to Salesforce tasks' checkbox takes effect on Save."""
     enabled = request.form.get("enabled") in ("on", "true", "1")
-    try:
-        _svc().store.set_task_sync(user, enabled)
-        flash("Task sync is on." if enabled else "Task sync is off.", "info")
-    except SiaError as exc:
-        flash(_message(exc), "error")
+    message = "Task sync is on." if enabled else "Task sync is off."
+    _attempt(lambda: _svc().store.set_task_sync(user, enabled), message)
     return redirect(url_for("sia_pages.settings"))
 
 
@@ -234,14 +232,8 @@ def settings_template(user: UserInfo):
     if not user.is_admin:
         abort(403)
     template = request.form.get("template", "").replace("\r\n", "\n")
-    try:
-        if request.form.get("restore_default"):
-            _svc().store.set_subject_template(user, None)
-        else:
-            _svc().store.set_subject_template(user, template)
-        flash("The subject template is saved.", "info")
-    except SiaError as exc:
-        flash(_message(exc), "error")
+    chosen = None if request.form.get("restore_default") else template
+    _attempt(lambda: _svc().store.set_subject_template(user, chosen), "The subject template is saved.")
     return redirect(url_for("sia_pages.settings"))
 
 
@@ -326,11 +318,7 @@ def reopen_task(user: UserInfo, task_id: str):
 @bp.post("/tasks/<task_id>/delete")
 @login_required
 def delete_task(user: UserInfo, task_id: str):
-    try:
-        _svc().store.delete_task(user, task_id)
-        flash("Deleted the task.", "info")
-    except SiaError as exc:
-        flash(_message(exc), "error")
+    _attempt(lambda: _svc().store.delete_task(user, task_id), "Deleted the task.")
     return redirect(url_for("sia_pages.command_center"))
 
 
@@ -358,6 +346,17 @@ def save_task(user: UserInfo, task_id: str):
         if exc.status != 404:
             return redirect(url_for("sia_pages.edit_task", task_id=task_id))
     return redirect(url_for("sia_pages.command_center"))
+
+
+def _attempt(action: Callable[[], object], done: str) -> bool:
+    """Run a page's action: flash `done`, or the caller's mistake in words (never a stack trace)."""
+    try:
+        action()
+    except SiaError as exc:
+        flash(_message(exc), "error")
+        return False
+    flash(done, "info")
+    return True
 
 
 def _update_and_back(user: UserInfo, task_id: str, change: dict, message: str):

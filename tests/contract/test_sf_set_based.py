@@ -4,10 +4,9 @@ to per-row work (which costs 200+ statements) fails here."""
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from sqlalchemy import event
+
+from mock_core.db import count_statements as counting
 
 STATEMENT_BOUND = 12  # users, matches, unique values, one INSERT/UPDATE executemany each, savepoints
 
@@ -15,20 +14,6 @@ STATEMENT_BOUND = 12  # users, matches, unique values, one INSERT/UPDATE execute
 @pytest.fixture
 def mode() -> str:
     return "inprocess"  # the statements are the org's; HTTP adds none
-
-
-@contextlib.contextmanager
-def counting(engine):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement.split(None, 1)[0].upper())
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def upsert(sf, records: list[dict]) -> list[dict]:

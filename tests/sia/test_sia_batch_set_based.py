@@ -4,25 +4,9 @@ statements, not a transaction, an idempotency SELECT and a flush per item. Count
 
 from __future__ import annotations
 
-import contextlib
-
-from sqlalchemy import event
+from mock_core.db import count_statements as counting
 
 STATEMENT_BOUND = 14  # auth, tasks named, keys carried, INSERT tasks, INSERT keys, UPDATEs, COMMIT
-
-
-@contextlib.contextmanager
-def counting(engine):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement.split(None, 1)[0].upper())
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def batch(client, ops: list[dict]) -> list[dict]:

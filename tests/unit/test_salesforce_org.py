@@ -171,8 +171,12 @@ def test_seed_options_are_checked(org):
         org.seed(1, owner="nobody@example.com")
 
 
+def _first_page(org, soql: str, batch: int = 200) -> dict:
+    return org.query(soql, include_deleted=False, batch_size=batch, user_id=None, version="59.0")
+
+
 def _read_all(org, soql: str, batch: int = 200) -> list[str]:
-    page = org.query(soql, include_deleted=False, batch_size=batch, user_id=None, version="59.0")
+    page = _first_page(org, soql, batch)
     ids = [r["Id"] for r in page["records"]]
     while not page["done"]:
         locator = page["nextRecordsUrl"].rsplit("/", 1)[1]
@@ -214,13 +218,7 @@ def test_a_keyset_page_asked_for_again_or_out_of_turn_is_the_same_page(org, monk
 
     monkeypatch.setattr(query, "SNAPSHOT_MAX", 100)
     org.seed(1000, seed=4)
-    first = org.query(
-        "SELECT Id FROM Task ORDER BY Subject",
-        include_deleted=False,
-        batch_size=200,
-        user_id=None,
-        version="59.0",
-    )
+    first = _first_page(org, "SELECT Id FROM Task ORDER BY Subject")
     locator = first["nextRecordsUrl"].rsplit("/", 1)[1].rsplit("-", 1)[0]
     second = org.query_more(f"{locator}-200", "59.0")["records"]
     assert org.query_more(f"{locator}-200", "59.0")["records"] == second  # again
