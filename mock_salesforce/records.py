@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Insert, Select, Table, bindparam, func, insert, select
+from sqlalchemy import Insert, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from mock_salesforce import errors as E
@@ -193,10 +194,22 @@ class RecordsMixin:
         return self.to_record(schema, row, version, selected)
 
     def update_record(self, sobject: str, record_id: str, data: dict, actor: str) -> None:
+        """SF-ORG-8 path id; one Core SELECT and one Core UPDATE of the columns that changed (issue 9:
+        the ORM's identity map and unit of work cost more than the two statements)."""
         schema = self.schema(sobject)
+        rid = self._path_id(schema, record_id)
+        table = schema.model.__table__
         with self.tx() as s:
-            row = self._live_row(s, schema, record_id, for_write=True)
-            self._update(s, schema, row, data, actor)
+            conn = s.connection()
+            found = conn.execute(_by_id(table), {"rid": rid}).first()
+            if found is None or getattr(found, "IsDeleted", False):
+                raise E.EntityIsDeleted()
+            before = dict(found._mapping)
+            row = SimpleNamespace(**before)  # what _update reads and writes, detached from any session
+            self._update(s, schema, row, data, actor)  # type: ignore[arg-type]
+            changed = {key: value for key, value in vars(row).items() if before.get(key, value) != value}
+            changed.update({key: getattr(row, key) for key in ("LastModifiedDate", "SystemModstamp")})
+            conn.execute(update(table).where(table.c.Id == rid).values(**changed))
 
     def delete_record(self, sobject: str, record_id: str, actor: str) -> None:
         schema = self.schema(sobject)
