@@ -215,8 +215,8 @@ def test_admin_values_wider_than_their_columns_are_admin_errors(org):
 
 
 def test_offset_paged_answers_with_ties_in_the_order_repeat_and_miss_nothing(org, sf, monkeypatch):
-    """Over SNAPSHOT_MAX rows the org re-runs the query per page (keyset, after the last row's keys); on
-    PostgreSQL equal sort keys come back in a different order per LIMIT/OFFSET unless the Id breaks the ties."""
+    """Over SNAPSHOT_MAX rows the org re-runs the query per page (keyset, after the last row's keys);
+    on PostgreSQL equal sort keys come back in a different order per LIMIT unless the Id breaks ties."""
     import mock_salesforce.query as query
 
     monkeypatch.setattr(query, "SNAPSHOT_MAX", 1000)  # the same path as for 50,000+ rows, made small
