@@ -10,46 +10,38 @@ moto's `BaseBackend.reset()` re-runs `__init__`. No Flask object is used here: `
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
 
 from mock_core.db import make_engine
 from mock_core.errors import AdminError
 from mock_core.guard import GuardLimits
 from mock_core.service import MockService
-from mock_salesforce import errors as E
-from mock_salesforce.coercion import CoercionMixin
-from mock_salesforce.describe import DEFAULT_PRIORITY, DEFAULT_STATUS, SObjectSchema, build_schemas
+from mock_salesforce.describe import DEFAULT_PRIORITY, DEFAULT_STATUS
 from mock_salesforce.ids import IdFactory, decode62, to18
 from mock_salesforce.models import CUSTOM_TEXT_SLOTS, Base, CustomField, Setting
 from mock_salesforce.models import Task as TaskRow
 from mock_salesforce.models import User as UserRow
 from mock_salesforce.query import QueryCursor, QueryMixin
 from mock_salesforce.records import RecordsMixin
-from mock_salesforce.replication import ReplicationMixin
 from mock_salesforce.seed import SeedMixin
 from mock_salesforce.sessions import (
     DEFAULT_PASSWORD,
     DEFAULT_TOKEN,
     DEFAULT_USERNAME,
     SessionInfo,
-    SessionsMixin,
 )
-from mock_salesforce.wire import naive_utc
 from tasksync_common.routing import MOCK_INSTANCE_URL
 
 DEFAULT_INSTANCE_URL = MOCK_INSTANCE_URL
 SF_GUARD_LIMITS = GuardLimits(max_body_bytes=50 * 1024 * 1024, max_json_depth=64, max_url_bytes=16_384)
 
 
-class Org(SessionsMixin, CoercionMixin, RecordsMixin, ReplicationMixin, QueryMixin, SeedMixin, MockService):
+class Org(SeedMixin, RecordsMixin, QueryMixin, MockService):
     """One Salesforce org: users, tasks, custom fields, sessions, API allocation, query cursors."""
 
     extension_name = "salesforce_org"
@@ -125,30 +117,6 @@ class Org(SessionsMixin, CoercionMixin, RecordsMixin, ReplicationMixin, QueryMix
             self.journal.clear()
             self.faults.clear()
             self._open()
-
-    @contextlib.contextmanager
-    def tx(self) -> Iterator[Session]:
-        """One short transaction under the org's lock."""
-        with self._lock, Session(self.engine, expire_on_commit=False) as s, s.begin():
-            yield s
-
-    def now(self) -> datetime:
-        """The org's current time: naive UTC, millisecond precision (the storage form)."""
-        return naive_utc(self.clock.now())
-
-    def _rebuild_schemas(self) -> None:
-        with self.tx() as s:
-            custom = list(s.scalars(select(CustomField)))
-        self.schemas: dict[str, SObjectSchema] = build_schemas(
-            self.picklists["Status"], self.picklists["Priority"], custom
-        )
-        self._soql_objects = None
-
-    def schema(self, sobject: str) -> SObjectSchema:
-        found = self.schemas.get(sobject.lower())
-        if found is None:
-            raise E.NotFound()
-        return found
 
     # -- configuration ---------------------------------------------------------------------------
     def declare_field(

@@ -16,6 +16,7 @@ from mock_salesforce.describe import (
 from mock_salesforce.ids import to18
 from mock_salesforce.models import Task as TaskRow
 from mock_salesforce.models import User as UserRow
+from mock_salesforce.state import OrgBase
 from mock_salesforce.wire import parse_date, parse_datetime
 
 UNIQUE_CACHE = "sf.unique"  # the Session.info key of a collection's prefetched unique values
@@ -30,7 +31,7 @@ def _fail() -> Any:
     raise TypeError
 
 
-class CoercionMixin:
+class CoercionMixin(OrgBase):
     """Coercion, defaults and uniqueness of field values (a part of `Org`)."""
 
     # -- field values ------------------------------------------------------------------------------

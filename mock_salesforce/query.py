@@ -15,6 +15,7 @@ from mock_salesforce.describe import (
 )
 from mock_salesforce.models import Task as TaskRow
 from mock_salesforce.models import User as UserRow
+from mock_salesforce.replication import ReplicationMixin
 from mock_salesforce.soql import FieldInfo, ObjectInfo, OrderKey, SoqlError, after_row, compile_soql
 from mock_salesforce.wire import attributes, format_value
 
@@ -40,7 +41,7 @@ class QueryCursor:
     last: tuple | None = None
 
 
-class QueryMixin:
+class QueryMixin(ReplicationMixin):
     """Query execution and cursors (SF-ORG-15; a part of `Org`)."""
 
     # -- SOQL query with cursors --------------------------------------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy import Insert, Select, Table, bindparam, func, insert, select, u
 from sqlalchemy.orm import Session
 
 from mock_salesforce import errors as E
-from mock_salesforce.coercion import UNIQUE_CACHE
+from mock_salesforce.coercion import UNIQUE_CACHE, CoercionMixin
 from mock_salesforce.describe import (
     FieldDef,
     SObjectSchema,
@@ -20,6 +20,7 @@ from mock_salesforce.describe import (
 from mock_salesforce.ids import to18
 from mock_salesforce.models import Task as TaskRow
 from mock_salesforce.models import User as UserRow
+from mock_salesforce.replication import ReplicationMixin
 from mock_salesforce.wire import attributes, format_value
 
 COLLECTION_MAX = 200
@@ -50,7 +51,7 @@ def _safe18(value: Any) -> str | None:
         return None
 
 
-class RecordsMixin:
+class RecordsMixin(CoercionMixin, ReplicationMixin):
     """The record verbs (a part of `Org`); collections write up to 200 records in one transaction."""
 
     # -- record verbs (inside a transaction) --------------------------------------------------------

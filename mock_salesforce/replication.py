@@ -11,6 +11,7 @@ from mock_core.errors import AdminError
 from mock_salesforce import errors as E
 from mock_salesforce.ids import to18
 from mock_salesforce.models import Task as TaskRow
+from mock_salesforce.state import OrgBase
 from mock_salesforce.wire import format_value, parse_datetime
 
 RECYCLE_BIN_DAYS = 15  # deleted rows are purged after 15 days of clock time (reference §2.9)
@@ -22,7 +23,7 @@ def _minute(dt: datetime) -> datetime:
     return dt.replace(second=0, microsecond=0)
 
 
-class ReplicationMixin:
+class ReplicationMixin(OrgBase):
     """Recycle bin (SF-ORG-12, -16) and getUpdated/getDeleted (a part of `Org`)."""
 
     # -- recycle bin -----------------------------------------------------------------------------

@@ -11,10 +11,11 @@ from sqlalchemy import insert, select, text
 from mock_core.errors import AdminError
 from mock_salesforce.models import Task as TaskRow
 from mock_salesforce.models import User as UserRow
+from mock_salesforce.sessions import SessionsMixin
 from mock_salesforce.wire import naive_utc
 
 
-class SeedMixin:
+class SeedMixin(SessionsMixin):
     """Bulk seeding (a part of `Org`)."""
 
     # -- seeding -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from mock_core.errors import AdminError
 from mock_salesforce import errors as E
 from mock_salesforce.ids import to18
 from mock_salesforce.models import User as UserRow
+from mock_salesforce.state import OrgBase
 
 DEFAULT_USERNAME = "admin@example.com"
 DEFAULT_PASSWORD = "password"
@@ -29,7 +30,7 @@ class SessionInfo:
     last_used: datetime
 
 
-class SessionsMixin:
+class SessionsMixin(OrgBase):
     """Users and sessions (SF-ORG-1..3) and the API allocation window."""
 
     # -- users and sessions ------------------------------------------------------------------------

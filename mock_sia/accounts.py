@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from mock_sia.database import StoreBase
 from mock_sia.errors import Conflict, NotFound, ValidationFailed
 from mock_sia.models import (
     ApiToken,
@@ -81,7 +82,7 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="pbkdf2:sha256:20000")
 
 
-class AccountsMixin:
+class AccountsMixin(StoreBase):
     """Users, tokens, the login page's passwords and sessions."""
 
     # -- users ------------------------------------------------------------------------------------

@@ -7,13 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 from mock_sia.accounts import UserInfo
+from mock_sia.tasks import TasksMixin
 from mock_sia.wire import (
     TASK_TYPES,
     zone,
 )
 
 
-class SeedMixin:
+class SeedMixin(TasksMixin):
     """Bulk seeding (a part of `SiaStore`)."""
 
     # -- seeding --------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from mock_sia.models import (
     TaskSyncSetting,
     User,
 )
+from mock_sia.tasks import TasksMixin
 from mock_sia.template import (
     DEFAULT_TEMPLATE,
     DYNAMIC_FIELDS,
@@ -35,7 +36,7 @@ from mock_sia.wire import (
 )
 
 
-class SettingsMixin:
+class SettingsMixin(TasksMixin):
     """Settings verbs (R1.1, R1.3, R1.4, R5.1a; a part of `SiaStore`)."""
 
     # -- settings: task sync (R1.1, R1.3) ------------------------------------------------------------

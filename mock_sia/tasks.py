@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from mock_sia.accounts import UserInfo
+from mock_sia.database import StoreBase
 from mock_sia.errors import BadRequest, Conflict, NotFound, SiaError, ValidationFailed
 from mock_sia.models import (
     IdempotencyKey,
@@ -40,7 +41,7 @@ class ListQuery:
     after: tuple[int, int] | None = None  # keyset start: (updated_at, id) strictly greater than this
 
 
-class TasksMixin:
+class TasksMixin(StoreBase):
     """The task verbs (a part of `SiaStore`); each runs in one short transaction."""
 
     # -- tasks ------------------------------------------------------------------------------------

@@ -84,8 +84,8 @@ bp = Blueprint("sia_pages", __name__)
 @bp.app_context_processor
 def _globals() -> dict:
     user = g.get("page_user")
-    if user is None and session.get("uid"):  # error pages: the header still shows who is signed in
-        user = _svc().store.user_by_id(session["uid"])
+    if user is None and session.get("sid"):  # error pages: the header still shows who is signed in
+        user = _svc().store.page_session_user(session["sid"])
     return {"csrf_token": csrf_token, "current_user": user}
 
 
