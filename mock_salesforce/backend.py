@@ -14,6 +14,7 @@ import json
 import threading
 from collections import OrderedDict
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, text
 
@@ -129,7 +130,7 @@ class Org(SeedMixin, RecordsMixin, QueryMixin, MockService):
         external_id: bool = False,
         unique: bool = False,
         case_sensitive: bool = False,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Declare a custom text field (`Name__c`) on Task; it is stored in a free slot and indexed."""
         if sobject.lower() != "task":
             raise AdminError("custom fields can be declared on Task only")
@@ -180,7 +181,7 @@ class Org(SeedMixin, RecordsMixin, QueryMixin, MockService):
         default: str | None = None,
         closed: list[str] | None = None,
         high: list[str] | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """SF-ORG-7: change Task.Status / Task.Priority values, restriction and default (persisted)."""
         if name not in ("Status", "Priority"):
             raise AdminError("only Status and Priority picklists are configurable")
@@ -204,7 +205,7 @@ class Org(SeedMixin, RecordsMixin, QueryMixin, MockService):
         return current
 
     # -- control plane -------------------------------------------------------------------------
-    def extra_fault(self, kind: str, options: dict) -> dict | None:
+    def extra_fault(self, kind: str, options: dict[str, Any]) -> dict[str, Any] | None:
         if kind == "expire_sessions":
             return {"kind": kind, "expired": self.expire_sessions()}
         if kind == "api_limit":
@@ -222,11 +223,11 @@ class Org(SeedMixin, RecordsMixin, QueryMixin, MockService):
                 stmt = stmt.where(TaskRow.IsDeleted.is_(False))
             return s.scalar(stmt)
 
-    def get_task(self, task_id: str) -> dict | None:
+    def get_task(self, task_id: str) -> dict[str, Any] | None:
         """The stored task (including the recycle bin) as the API would show it, or None."""
         with self.tx() as s:
             row = s.get(TaskRow, to18(task_id))
             return None if row is None else self.to_record(self.schemas["task"], row, "59.0")
 
-    def organization(self) -> dict:
+    def organization(self) -> dict[str, Any]:
         return {"Id": self.org_id, "InstanceUrl": self.instance_url}

@@ -109,7 +109,13 @@ class CoercionMixin(OrgBase):
         raise E.InvalidField(f"No such column '{name}' on sobject of type Task")
 
     def _values(
-        self, s: Session, schema: SObjectSchema, data: dict, *, creating: bool, skip: tuple[str, ...] = ()
+        self,
+        s: Session,
+        schema: SObjectSchema,
+        data: dict[str, Any],
+        *,
+        creating: bool,
+        skip: tuple[str, ...] = (),
     ) -> dict[FieldDef, Any]:
         """Validate a record body: unknown fields, read-only fields, then each value (SF-ORG-1, SF-ORG-5)."""
         out: dict[FieldDef, Any] = {}
@@ -134,7 +140,7 @@ class CoercionMixin(OrgBase):
         schema: SObjectSchema,
         row: TaskRow,
         values: dict[FieldDef, Any],
-        batch_seen: dict | None,
+        batch_seen: dict[Any, str] | None,
     ) -> None:
         """Check the merged record (required fields, unique values), then write it: nothing is changed
         on the row unless every check passes."""
@@ -160,7 +166,7 @@ class CoercionMixin(OrgBase):
             row.CompletedDateTime = None
 
     def _unique_check(
-        self, s: Session, schema: SObjectSchema, row_id: str, current, batch_seen: dict | None
+        self, s: Session, schema: SObjectSchema, row_id: str, current, batch_seen: dict[Any, str] | None
     ) -> None:
         for fdef in schema.fields:
             if not fdef.unique or not fdef.custom:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -45,7 +46,7 @@ class QueryMixin(ReplicationMixin):
     """Query execution and cursors (SF-ORG-15; a part of `Org`)."""
 
     # -- SOQL query with cursors --------------------------------------------------------------------
-    def soql_objects(self) -> dict:
+    def soql_objects(self) -> dict[str, Any]:
         if self._soql_objects is None:
             objects = {}
             for key, schema in self.schemas.items():
@@ -65,7 +66,7 @@ class QueryMixin(ReplicationMixin):
 
     def query(
         self, soql: str | None, *, include_deleted: bool, batch_size: int, user_id: str | None, version: str
-    ) -> dict:
+    ) -> dict[str, Any]:
         if not soql:
             raise E.MalformedQuery("A query string has to be specified", fields=None)
         if "\x00" in soql:  # decided, as for stored text (see _coerce)
@@ -142,7 +143,7 @@ class QueryMixin(ReplicationMixin):
         out["records"] = records
         return out
 
-    def query_more(self, locator: str, version: str) -> dict:
+    def query_more(self, locator: str, version: str) -> dict[str, Any]:
         """SF-ORG-15: the next page of `<locator>-<position>`; unknown or expired -> INVALID_QUERY_LOCATOR."""
         key, _, pos_text = locator.rpartition("-")
         with self._lock:
@@ -176,8 +177,8 @@ class QueryMixin(ReplicationMixin):
 
     @staticmethod
     def _keyset_page(
-        s: Session, cursor: QueryCursor, columns: list, after: tuple | None, size: int, offset: int
-    ) -> list:
+        s: Session, cursor: QueryCursor, columns: list[Any], after: tuple | None, size: int, offset: int
+    ) -> list[Any]:
         """`size` rows of the cursor's query after the row whose sort keys are `after` (or at `offset`);
         remembers the last row's keys for the next page. Rows come back as (fields..., Id)."""
         n = len(columns)
@@ -192,7 +193,7 @@ class QueryMixin(ReplicationMixin):
         return [tuple(row[: n + 1]) for row in found]
 
     @staticmethod
-    def _rows_by_ids(s: Session, model, columns: list, ids: list[str]) -> list:
+    def _rows_by_ids(s: Session, model, columns: list[Any], ids: list[str]) -> list[Any]:
         found = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
@@ -201,7 +202,7 @@ class QueryMixin(ReplicationMixin):
         return [found[i] for i in ids if i in found]
 
     @staticmethod
-    def _row_record(schema: SObjectSchema, fields: list, row, version: str) -> dict:
+    def _row_record(schema: SObjectSchema, fields: list[Any], row, version: str) -> dict[str, Any]:
         out: dict = {"attributes": attributes(version, schema.name, row[-1])}
         for fi, value in zip(fields, row[:-1], strict=False):
             out[fi.name] = format_value(fi.type, value)

@@ -59,9 +59,9 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         self,
         s: Session,
         schema: SObjectSchema,
-        data: dict,
+        data: dict[str, Any],
         actor: str,
-        batch_seen: dict | None = None,
+        batch_seen: dict[Any, str] | None = None,
         extra: dict[FieldDef, Any] | None = None,
         *,
         add: bool = True,
@@ -100,9 +100,9 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         s: Session,
         schema: SObjectSchema,
         row: TaskRow,
-        data: dict,
+        data: dict[str, Any],
         actor: str,
-        batch_seen: dict | None = None,
+        batch_seen: dict[Any, str] | None = None,
         skip: tuple[str, ...] = (),
     ) -> TaskRow:
         if not schema.writable:
@@ -148,7 +148,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
 
     def to_record(
         self, schema: SObjectSchema, row: Any, version: str, fields: list[FieldDef] | None = None
-    ) -> dict:
+    ) -> dict[str, Any]:
         out: dict = {"attributes": attributes(version, schema.name, row.Id)}
         for fdef in fields or schema.fields:
             out[fdef.name] = format_value(fdef.type, getattr(row, fdef.attr))
@@ -174,7 +174,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         return out
 
     # -- REST verbs ------------------------------------------------------------------------------
-    def create_record(self, sobject: str, data: dict, actor: str) -> str:
+    def create_record(self, sobject: str, data: dict[str, Any], actor: str) -> str:
         schema = self.schema(sobject)
         with self.tx() as s:
             row = self._create(s, schema, data, actor, add=False)
@@ -182,7 +182,9 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
             s.connection().execute(_insert(schema.model.__table__), _set_values(row))
             return row.Id
 
-    def get_record(self, sobject: str, record_id: str, version: str, fields: str | None = None) -> dict:
+    def get_record(
+        self, sobject: str, record_id: str, version: str, fields: str | None = None
+    ) -> dict[str, Any]:
         schema = self.schema(sobject)
         selected = self._select_fields(schema, fields)
         rid = self._path_id(schema, record_id)
@@ -194,7 +196,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
             raise E.NotFound()
         return self.to_record(schema, row, version, selected)
 
-    def update_record(self, sobject: str, record_id: str, data: dict, actor: str) -> None:
+    def update_record(self, sobject: str, record_id: str, data: dict[str, Any], actor: str) -> None:
         """SF-ORG-8 path id; one Core SELECT and one Core UPDATE of the columns that changed (issue 9:
         the ORM's identity map and unit of work cost more than the two statements)."""
         schema = self.schema(sobject)
@@ -226,7 +228,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
             raise E.ExternalIdNotFound(name)
         return fdef
 
-    def _match(self, s: Session, schema: SObjectSchema, fdef: FieldDef, value: str) -> list:
+    def _match(self, s: Session, schema: SObjectSchema, fdef: FieldDef, value: str) -> list[Any]:
         if fdef.name == "Id":
             try:
                 rid = to18(value)
@@ -270,7 +272,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
             return row if isinstance(row, list) else self.to_record(schema, row, version, selected)
 
     def upsert(
-        self, sobject: str, field_name: str, value: str, data: dict, actor: str, version: str
+        self, sobject: str, field_name: str, value: str, data: dict[str, Any], actor: str, version: str
     ) -> tuple[str, bool] | list[str]:
         """Upsert by external id: (id, created) or the matching record URLs when several match.
 
@@ -319,7 +321,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         self,
         s: Session,
         schema: SObjectSchema,
-        records: list,
+        records: list[Any],
         actor: str,
         *,
         ids: Iterable[str] = (),
@@ -391,7 +393,9 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         column = schema.column(fdef)
         return column if fdef.case_sensitive else func.lower(column)
 
-    def _run_collection(self, items: list, all_or_none: bool, work, prefetch=None) -> list[dict]:
+    def _run_collection(
+        self, items: list[Any], all_or_none: bool, work, prefetch=None
+    ) -> list[dict[str, Any]]:
         """SF-ORG-11: run `work(s, item, batch_seen) -> result dict` per item in one transaction.
 
         With allOrNone, one failure rolls all back: failures keep their errors, the others report
@@ -422,7 +426,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
             s.commit()
         return results
 
-    def collection_create(self, records: list, all_or_none: bool, actor: str) -> list[dict]:
+    def collection_create(self, records: list[Any], all_or_none: bool, actor: str) -> list[dict[str, Any]]:
         self._collection_size(len(records))
 
         def work(s, rec, seen):
@@ -435,7 +439,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
 
         return self._run_collection(records, all_or_none, work, prefetch)
 
-    def collection_update(self, records: list, all_or_none: bool, actor: str) -> list[dict]:
+    def collection_update(self, records: list[Any], all_or_none: bool, actor: str) -> list[dict[str, Any]]:
         self._collection_size(len(records))
 
         def work(s, rec, seen):
@@ -468,8 +472,8 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         return self._run_collection(records, all_or_none, work, prefetch)
 
     def collection_upsert(
-        self, sobject: str, field_name: str, records: list, all_or_none: bool, actor: str
-    ) -> list[dict]:
+        self, sobject: str, field_name: str, records: list[Any], all_or_none: bool, actor: str
+    ) -> list[dict[str, Any]]:
         self._collection_size(len(records))
         schema = self.schema(sobject)
         fdef = self.external_field(schema, field_name)
@@ -510,7 +514,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
 
         return self._run_collection(list(zip(records, values, strict=True)), all_or_none, work, prefetch)
 
-    def collection_delete(self, ids: list[str], all_or_none: bool, actor: str) -> list[dict]:
+    def collection_delete(self, ids: list[str], all_or_none: bool, actor: str) -> list[dict[str, Any]]:
         self._collection_size(len(ids))
 
         def work(s, rid, seen):
@@ -541,7 +545,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
 
     def collection_retrieve(
         self, sobject: str, ids: list[str], fields: list[str] | str, version: str
-    ) -> list:
+    ) -> list[Any]:
         schema = self.schema(sobject)
         selected = self._select_fields(schema, fields)
         if not selected:

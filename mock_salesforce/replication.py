@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -48,7 +49,7 @@ class ReplicationMixin(OrgBase):
             )
         )
 
-    def recycle_bin(self) -> list[dict]:
+    def recycle_bin(self) -> list[dict[str, Any]]:
         with self.tx() as s:
             self._maybe_purge(s)
             rows = s.scalars(select(TaskRow).where(TaskRow.IsDeleted.is_(True)).order_by(TaskRow.DeletedDate))
@@ -112,7 +113,7 @@ class ReplicationMixin(OrgBase):
             raise E.InvalidReplicationDate(f"startDate cannot be more than {days} days ago")
         return begin, finish, min(finish, _minute(now))
 
-    def updated(self, sobject: str, start: str | None, end: str | None) -> dict:
+    def updated(self, sobject: str, start: str | None, end: str | None) -> dict[str, Any]:
         schema = self.schema(sobject)
         begin, _finish, covered = self._window(start, end, UPDATED_WINDOW_DAYS)
         model = schema.model
@@ -127,7 +128,7 @@ class ReplicationMixin(OrgBase):
             raise E.ExceededIdLimit("There are more than 600,000 ids in the window; use a shorter window")
         return {"ids": ids, "latestDateCovered": format_value("datetime", covered)}
 
-    def deleted(self, sobject: str, start: str | None, end: str | None) -> dict:
+    def deleted(self, sobject: str, start: str | None, end: str | None) -> dict[str, Any]:
         schema = self.schema(sobject)
         begin, _finish, covered = self._window(start, end, RECYCLE_BIN_DAYS)
         now = self.now()

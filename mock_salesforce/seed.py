@@ -26,7 +26,7 @@ class SeedMixin(SessionsMixin):
         owner: str | None = None,
         spread_days: float = 0,
         **options: Any,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Insert `count` realistic tasks (Faker, reproducible with `seed`), owned by `owner`.
 
         `spread_days` spreads CreatedDate/SystemModstamp back over that many days (default: all now).

@@ -34,7 +34,7 @@ class SessionsMixin(OrgBase):
     """Users and sessions (SF-ORG-1..3) and the API allocation window."""
 
     # -- users and sessions ------------------------------------------------------------------------
-    def create_user(self, data: dict | None = None, **fields: Any) -> dict:
+    def create_user(self, data: dict | None = None, **fields: Any) -> dict[str, Any]:
         """Add a user. Keys (any case): Username (required), FirstName, LastName, Email, Password,
         SecurityToken, IsActive, TimeZoneSidKey."""
         given = {k.lower(): v for k, v in {**(data or {}), **fields}.items()}
@@ -80,14 +80,14 @@ class SessionsMixin(OrgBase):
             s.add(user)
         return self._user_dict(user)
 
-    def set_user_active(self, user: str, active: bool) -> dict:
+    def set_user_active(self, user: str, active: bool) -> dict[str, Any]:
         with self.tx() as s:
             row = self._find_user(s, user)
             row.IsActive = bool(active)
             row.LastModifiedDate = row.SystemModstamp = self.now()
         return self._user_dict(row)
 
-    def set_user_password(self, user: str, password: str) -> dict:
+    def set_user_password(self, user: str, password: str) -> dict[str, Any]:
         """An admin resets a user's password: the old one stops working and the user's sessions end, so
         a client must log in again (and is refused with the old password)."""
         with self.tx() as s:
@@ -99,16 +99,16 @@ class SessionsMixin(OrgBase):
                 del self._sessions[session_id]
         return self._user_dict(row)
 
-    def list_users(self) -> list[dict]:
+    def list_users(self) -> list[dict[str, Any]]:
         with self.tx() as s:
             return [self._user_dict(u) for u in s.scalars(select(UserRow).order_by(UserRow.Id))]
 
-    def default_user(self) -> dict:
+    def default_user(self) -> dict[str, Any]:
         with self.tx() as s:
             return self._user_dict(s.scalars(select(UserRow).order_by(UserRow.Id).limit(1)).one())
 
     @staticmethod
-    def _user_dict(u: UserRow) -> dict:
+    def _user_dict(u: UserRow) -> dict[str, Any]:
         return {
             "Id": u.Id,
             "Username": u.Username,
@@ -214,7 +214,7 @@ class SessionsMixin(OrgBase):
                 raise E.RequestLimitExceeded()
             self.api_used += 1
 
-    def set_api_allocation(self, max: int | None = None, used: int | None = None) -> dict:  # noqa: A002
+    def set_api_allocation(self, max: int | None = None, used: int | None = None) -> dict[str, Any]:  # noqa: A002
         with self._lock:
             if max is not None:
                 if int(max) < 0:
@@ -227,7 +227,7 @@ class SessionsMixin(OrgBase):
                 self._api_window_start = self.clock.now()
             return self.api_allocation()
 
-    def api_allocation(self) -> dict:
+    def api_allocation(self) -> dict[str, Any]:
         with self._lock:
             self._roll_api_window()
             return {
