@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class MockCoreError(Exception):
     """Base of every mock_core error."""
@@ -17,7 +19,7 @@ class MockCoreError(Exception):
         if status:
             self.status = status
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message}}
 
 

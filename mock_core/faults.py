@@ -16,6 +16,7 @@ import random
 import re
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from mock_core.errors import AdminError
 
@@ -34,7 +35,7 @@ class Fault:
     error_code: str | None = None
     message: str | None = None
     seconds: float = 0.0
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -42,7 +43,7 @@ class Fault:
             return False
         return not (self.path and not re.search(self.path, path))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": self.kind,
@@ -81,7 +82,7 @@ class FaultPlan:
         error_code: str | None = None,
         message: str | None = None,
         seconds: float = 0.0,
-        **params,
+        **params: Any,
     ) -> Fault:
         if kind not in self.kinds:
             raise AdminError(f"unknown fault kind {kind!r}; known: {', '.join(self.kinds)}")

@@ -7,6 +7,7 @@ import threading
 from collections import deque
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class JournalEntry:
     principal: str | None = None  # the user/session the request acted as, when known
     counted: bool = True  # whether it counts as an API call (e.g. Salesforce logins do not)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["at"] = self.at.isoformat().replace("+00:00", "Z")
         return out
@@ -62,7 +63,7 @@ class Journal:
             and (since is None or e.at >= since)
         ]
 
-    def count(self, **filters) -> int:
+    def count(self, **filters: Any) -> int:
         return len(self.entries(**filters))
 
     def clear(self) -> None:

@@ -18,6 +18,19 @@ from pathlib import Path
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from mock_core.guard import InputRejected
+from mock_core.service import hooks_of
+from tasksync_common.routing import routed_session  # re-exported: tests import it from here
+
+__all__ = [
+    "ServerThread",
+    "check_exposure",
+    "is_loopback",
+    "quiet_werkzeug",
+    "routed_session",
+    "write_credentials",
+]
+
 
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code="-", size="-") -> None:  # the journal records requests instead
@@ -30,17 +43,16 @@ class _QuietHandler(WSGIRequestHandler):
         app = getattr(self.server, "app", None)
         extension = getattr(app, "config", {}).get("MOCK_SERVICE_EXTENSION") if app is not None else None
         svc = app.extensions.get(extension) if extension else None
-        if svc is None:
+        wire = hooks_of(app) if svc is not None else None
+        if wire is None:
             super().send_error(code, message, explain)
             return
-        from mock_core.guard import InputRejected
-
         with app.test_request_context():
             if code == 414:
                 text = "The length of the URI exceeds the 65,536 byte limit of this server"
-                response = svc.render_input_error(InputRejected("url_too_long", 414, text))
+                response = wire.render_input_error(InputRejected("url_too_long", 414, text))
             else:
-                response = svc.render_error(code, None, message or explain or "bad request")
+                response = wire.render_error(code, None, message or explain or "bad request")
         body = response.get_data()
         self.close_connection = True
         self.send_response(code, message)
@@ -100,7 +112,7 @@ class ServerThread:
             context.load_cert_chain(cert_file, key_file)
             self.ca_path = cert_file
             return context
-        import trustme
+        import trustme  # only when no certificate is given: a throw-away CA (trustme is a test tool)
 
         ca = trustme.CA()
         leaf = ca.issue_cert("localhost", "127.0.0.1", "::1")

@@ -1,8 +1,9 @@
 """What every mock service shares: the backend contract, request hooks and the /__admin control plane.
 
-A mock's backend subclasses `MockService` and is installed on its Flask app with `install(app, svc)`.
-The backend lives in `app.extensions[svc.extension_name]` — never on a module — so two apps never
-share state.
+A mock's backend subclasses `MockService` and is installed on its Flask app with
+`install(app, svc, hooks)`; `hooks` (a `WireHooks`) is the web side: it renders errors in the vendor's
+wire format and reads who the request acts as, so the backend holds no Flask objects. The backend
+lives in `app.extensions[svc.extension_name]` — never on a module — so two apps never share state.
 """
 
 from __future__ import annotations
@@ -81,15 +82,53 @@ class MockService:
         return None
 
 
+class WireHooks:
+    """The web side of a mock, kept out of its backend: responses in the vendor's wire format and
+    facts about the current request. The default defers to the service's own methods (a service
+    that renders its own errors, as small test services do)."""
+
+    def __init__(self, svc: MockService) -> None:
+        self.svc = svc
+
+    def render_error(self, status: int, code: str | None, message: str | None) -> Response:
+        """An error response in the vendor's wire format (used for injected `status` faults)."""
+        return self.svc.render_error(status, code, message)
+
+    def render_input_error(self, exc: InputRejected) -> Response:
+        """A request refused by the edge guard (mock_core.guard), in the vendor's wire format."""
+        return self.svc.render_input_error(exc)
+
+    def principal(self) -> str | None:
+        """Who the current request acts as (for the journal)."""
+        return self.svc.principal()
+
+    def counts_as_api_call(self) -> bool:
+        return self.svc.counts_as_api_call()
+
+    def apply_fault(self, fault: Fault) -> Response | None:
+        """Handle a fault of one of `extra_fault_kinds`; return a response to short-circuit."""
+        return self.svc.apply_fault(fault)
+
+
+HOOKS_EXTENSION = "mock_core.hooks"
+
+
+def hooks_of(app: Flask) -> WireHooks | None:
+    return app.extensions.get(HOOKS_EXTENSION)
+
+
 def service_of(app: Flask | None = None, name: str | None = None) -> MockService:
     app = app or current_app
     return app.extensions[name or app.config["MOCK_SERVICE_EXTENSION"]]
 
 
-def install(app: Flask, svc: MockService) -> None:
+def install(app: Flask, svc: MockService, hooks: WireHooks | None = None) -> None:
     """Attach `svc` to `app`: JSON settings, the edge guard, the catch-all, journal, faults and the
-    /__admin blueprint (locked by `app.config["ADMIN_TOKEN"]` when set)."""
+    /__admin blueprint (locked by `app.config["ADMIN_TOKEN"]` when set). `hooks` renders the
+    vendor's responses (default: the service's own methods)."""
+    wire = hooks or WireHooks(svc)
     app.extensions[svc.extension_name] = svc
+    app.extensions[HOOKS_EXTENSION] = wire
     app.config["MOCK_SERVICE_EXTENSION"] = svc.extension_name
     app.json.sort_keys = False  # vendors' key order (Salesforce: id, success, errors)
 
@@ -101,7 +140,7 @@ def install(app: Flask, svc: MockService) -> None:
         try:
             check_request(svc.guard_limits)
         except InputRejected as exc:
-            return svc.render_input_error(exc)
+            return wire.render_input_error(exc)
         faults = svc.faults.take(request.method, request.path)
         g.mock_faults = faults
         for fault in faults:
@@ -112,9 +151,9 @@ def install(app: Flask, svc: MockService) -> None:
                 request.environ["mock_core.drop"] = True
                 return Response(status=499)
             if fault.kind == "status":
-                return svc.render_error(fault.status or 500, fault.error_code, fault.message)
+                return wire.render_error(fault.status or 500, fault.error_code, fault.message)
             if fault.kind in svc.extra_fault_kinds:
-                response = svc.apply_fault(fault)
+                response = wire.apply_fault(fault)
                 if response is not None:
                     return response
         return None
@@ -136,8 +175,8 @@ def install(app: Flask, svc: MockService) -> None:
                 query=request.query_string.decode("latin-1"),
                 status=response.status_code,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                principal=svc.principal(),
-                counted=svc.counts_as_api_call(),
+                principal=wire.principal(),
+                counted=wire.counts_as_api_call(),
             )
         )
         return response
@@ -152,7 +191,7 @@ def install(app: Flask, svc: MockService) -> None:
         )
         if request.path.startswith(ADMIN_PREFIX):
             return jsonify({"error": {"code": "internal", "message": type(exc).__name__}}), 500
-        return svc.render_error(500, None, f"An unexpected error occurred: {type(exc).__name__}")
+        return wire.render_error(500, None, f"An unexpected error occurred: {type(exc).__name__}")
 
     app.register_blueprint(admin_blueprint(svc.extension_name))
     app.wsgi_app = DropMiddleware(app.wsgi_app)  # type: ignore[method-assign]

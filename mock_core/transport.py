@@ -13,7 +13,7 @@ import io
 import threading
 from collections.abc import Iterable, Mapping
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
@@ -120,8 +120,6 @@ class _Raw(io.BytesIO):
 
 def _unquote_path(path: str) -> str:
     # WSGI carries PATH_INFO decoded as latin-1 text of the UTF-8 bytes.
-    from urllib.parse import unquote_to_bytes
-
     return unquote_to_bytes(path).decode("latin-1")
 
 

@@ -2,19 +2,54 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import BaseConverter
 
-from mock_core.service import ADMIN_PREFIX, install
+from mock_core.faults import Fault
+from mock_core.guard import InputRejected
+from mock_core.service import ADMIN_PREFIX, WireHooks, install
 from mock_salesforce import errors as E
 from mock_salesforce.auth import bp as auth_bp
 from mock_salesforce.auth import check_rest_call
+from mock_salesforce.backend import DEFAULT_INSTANCE_URL, Org
 from mock_salesforce.routes.admin import bp as admin_bp
 from mock_salesforce.routes.data import bp as data_bp
-from mock_salesforce.store import DEFAULT_INSTANCE_URL, Org
 
 REST_PREFIX = "/services/data/v"
+INPUT_ERROR_CODES = {
+    "url_too_long": "URI_TOO_LONG",
+    "body_too_large": "REQUEST_ENTITY_TOO_LARGE",
+    "not_utf8": "JSON_PARSER_ERROR",
+    "json_too_deep": "JSON_PARSER_ERROR",
+    "invalid_unicode": "JSON_PARSER_ERROR",
+}
+
+
+class SalesforceHooks(WireHooks):
+    """The org's web side: Salesforce's error shape, and who the request acts as (set by auth.py)."""
+
+    def principal(self) -> str | None:
+        return g.get("sf_user_id")
+
+    def counts_as_api_call(self) -> bool:
+        return bool(g.get("sf_counted"))
+
+    def render_input_error(self, exc: InputRejected) -> Response:
+        """The edge guard's refusals with Salesforce's codes (docs/salesforce-coverage.md)."""
+        code = INPUT_ERROR_CODES.get(exc.kind, "BAD_REQUEST")
+        return E.SalesforceError(exc.message, status=exc.status, error_code=code).render()
+
+    def render_error(self, status: int, code: str | None, message: str | None) -> Response:
+        error = E.SalesforceError(
+            message or f"Injected fault {status}",
+            status=status,
+            error_code=code or E.STATUS_DEFAULT_CODES.get(status, "UNKNOWN_EXCEPTION"),
+        )
+        return error.render()
+
+    def apply_fault(self, fault: Fault) -> Response | None:
+        return None
 
 
 class VersionConverter(BaseConverter):
@@ -37,7 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["version"] = VersionConverter
     app.url_map.merge_slashes = False  # `/sobjects//describe` is a 404 in JSON, not an HTML redirect
     org = Org(settings)
-    install(app, org)
+    install(app, org, SalesforceHooks(org))
     app.register_blueprint(auth_bp)
     app.register_blueprint(data_bp)
     app.register_blueprint(admin_bp)

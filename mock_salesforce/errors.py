@@ -9,6 +9,7 @@ REST errors are a JSON list `[{"message", "errorCode", "fields"}]` (simple-sales
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from flask import Response, jsonify
 
@@ -38,13 +39,13 @@ class SalesforceError(Exception):
         if error_code is not None:
             self.error_code = error_code
 
-    def to_dict(self) -> dict:
-        out: dict = {"message": self.message, "errorCode": self.error_code}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"message": self.message, "errorCode": self.error_code}
         if self.fields is not None:
             out["fields"] = list(self.fields)
         return out
 
-    def to_record_error(self) -> dict:
+    def to_record_error(self) -> dict[str, Any]:
         """The per-record form used by sObject Collections (statusCode, not errorCode)."""
         return {"statusCode": self.error_code, "message": self.message, "fields": list(self.fields or [])}
 

@@ -87,7 +87,7 @@ class IdFactory:
 
     def __init__(self, pod: str = "5e") -> None:
         self._pod = pod
-        self._counters: dict[str, itertools.count] = {}
+        self._counters: dict[str, itertools.count[int]] = {}
         self._lock = threading.Lock()
 
     def new(self, prefix: str) -> str:
@@ -101,3 +101,11 @@ class IdFactory:
         """Continue numbering after n (used when an org is reopened from a persisted database)."""
         with self._lock:
             self._counters[prefix] = itertools.count(n + 1)
+
+
+def decode62(text: str) -> int:
+    """The number a base-62 run of an id encodes (the inverse of `_base62`)."""
+    n = 0
+    for ch in text:
+        n = n * 62 + _BASE62.index(ch)
+    return n

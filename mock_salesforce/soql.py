@@ -23,7 +23,7 @@ Behaviour notes (each is a Salesforce fact or a decision recorded for the rule c
   `NOT IN`, which are true for nulls (Salesforce treats null as a value); NOT inverts exactly.
   Boolean `= null` means `= false` [DOC sforce_api_calls_soql_null].
 - SF-SOQL-5 AND and OR cannot be mixed without parentheses (Salesforce: "unexpected token: 'OR'").
-- SF-SOQL-6 relative date literals are day ranges in the org/user time zone (see `_date_range`).
+- SF-SOQL-6 relative date literals are day ranges in the org/user time zone (see `date_range`).
 - SF-SOQL-7 decided: the caret block echoes the error's row cut to four tokens either side, as
   seen in real error bodies (`CreatedById,OCE__ActualCap__c,TPI_Product__c,Name,OCE__JobId__c`).
 - SF-SOQL-8 default order: ASC puts nulls first, DESC puts nulls last [DOC ..._soql_select_orderby];
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -47,51 +46,23 @@ from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from mock_core.clock import parse_instant
 from mock_salesforce.ids import to18
+from mock_salesforce.soql_values import (
+    ESCAPE_RE,
+    ESCAPES,
+    SURROGATE_RE,
+    CompiledQuery,
+    DateRange,
+    FieldInfo,
+    ObjectInfo,
+    OrderKey,
+    SoqlError,
+    after_row,
+    date_range,
+    decode_string,
+    is_nullable,
+)
 
-__all__ = ["CompiledQuery", "FieldInfo", "ObjectInfo", "SoqlError", "compile_soql"]
-
-# --------------------------------------------------------------------------------------------------
-# Public types
-
-
-@dataclass(frozen=True)
-class FieldInfo:
-    name: str  # canonical API name, e.g. "ActivityDate"
-    # id, reference, string, textarea, picklist, combobox, email, phone, url, date, datetime, boolean,
-    # int, double, currency, percent
-    type: str
-    column: Any  # SQLAlchemy column (or expression) holding the value
-    filterable: bool = True  # long text areas (Task.Description) can't be filtered ...
-    sortable: bool = True  # ... or sorted in Salesforce
-
-
-@dataclass(frozen=True)
-class ObjectInfo:
-    name: str  # canonical, e.g. "Task"
-    fields: dict[str, FieldInfo]  # keyed by lower-cased name
-
-
-@dataclass(frozen=True)
-class CompiledQuery:
-    object: ObjectInfo
-    fields: list[FieldInfo]  # selected fields in SELECT order; empty when count_only
-    count_only: bool  # SELECT COUNT() FROM ...
-    where: ColumnElement | None
-    order_by: list
-    limit: int | None
-    offset: int | None
-
-
-class SoqlError(Exception):
-    """A query Salesforce would refuse: HTTP 400 with `errorCode` and Salesforce's message."""
-
-    status = 400
-
-    def __init__(self, error_code: str, message: str) -> None:
-        super().__init__(f"{error_code}: {message}")
-        self.error_code = error_code
-        self.message = message
-
+__all__ = ["CompiledQuery", "FieldInfo", "ObjectInfo", "OrderKey", "SoqlError", "after_row", "compile_soql"]
 
 # --------------------------------------------------------------------------------------------------
 # Grammar. LALR with the basic lexer (keywords are reserved everywhere, as in SOQL); built once per
@@ -188,14 +159,7 @@ _MAX_LITERALS = 4_000
 _BALANCE_AT = 64  # long AND/OR chains are grouped as a balanced tree (SQLite's expression depth is 1000)
 # Salesforce's date range: 1700-01-01T00:00:00Z .. 4000-12-31T00:00:00Z [DOC valid date ranges]
 _MIN_DATE, _MAX_DATE = date(1700, 1, 1), date(4000, 12, 31)
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _WINDOW_TOKENS = 4  # SF-SOQL-7
-
-_ESCAPES = {
-    "n": "\n", "N": "\n", "r": "\r", "R": "\r", "t": "\t", "T": "\t", "b": "\b", "B": "\b",
-    "f": "\f", "F": "\f", '"': '"', "'": "'", "\\": "\\",
-}  # fmt: skip
-_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.S)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -319,109 +283,6 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> SoqlError:
 
 
 # --------------------------------------------------------------------------------------------------
-# Values
-
-
-@dataclass(frozen=True)
-class _Range:
-    """A relative date literal: the inclusive local dates [first, last]."""
-
-    first: date
-    last: date
-
-
-# SF-SOQL-6: ranges begin at 00:00:00 in the user's/org's time zone. Boundaries per the date
-# literal table of developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/
-# sforce_api_calls_soql_select_dateformats.htm ("Date Formats and Date Literals in WHERE"; the table
-# rows were read from a translation of it, blog.csdn.net/zhilianhe/article/details/123876813):
-#   LAST_N_DAYS:n  "starts with the current day and continues for the past n days"; it includes the
-#                  current day, so LAST_N_DAYS:1 is yesterday and today -> [today-n, today].
-#   NEXT_N_DAYS:n  "starts 00:00:00 of the next day and continues for the next n days" — today is not
-#                  included -> [today+1, today+n].
-#   LAST_90_DAYS / NEXT_90_DAYS are the n=90 cases; N_DAYS_AGO:n is the single day today-n.
-#   Weeks start on Sunday (the en_US locale; Salesforce takes the first day from the user's locale).
-def _date_range(name: str, n: int | None, today: date) -> _Range | None:
-    key = name.upper()
-    if n is None:
-        single = {"YESTERDAY": -1, "TODAY": 0, "TOMORROW": 1}
-        if key in single:
-            day = today + timedelta(days=single[key])
-            return _Range(day, day)
-        if key == "LAST_90_DAYS":
-            return _Range(today - timedelta(days=90), today)
-        if key == "NEXT_90_DAYS":
-            return _Range(today + timedelta(days=1), today + timedelta(days=90))
-        week_start = today - timedelta(days=(today.weekday() + 1) % 7)
-        weeks = {"LAST_WEEK": -1, "THIS_WEEK": 0, "NEXT_WEEK": 1}
-        if key in weeks:
-            first = week_start + timedelta(weeks=weeks[key])
-            return _Range(first, first + timedelta(days=6))
-        months = {"LAST_MONTH": -1, "THIS_MONTH": 0, "NEXT_MONTH": 1}
-        if key in months:
-            index = today.year * 12 + today.month - 1 + months[key]
-            first = date(index // 12, index % 12 + 1, 1)
-            after = date((index + 1) // 12, (index + 1) % 12 + 1, 1)
-            return _Range(first, after - timedelta(days=1))
-        years = {"LAST_YEAR": -1, "THIS_YEAR": 0, "NEXT_YEAR": 1}
-        if key in years:
-            year = today.year + years[key]
-            return _Range(date(year, 1, 1), date(year, 12, 31))
-        return None
-    if key == "LAST_N_DAYS":
-        return _Range(today - timedelta(days=n), today)
-    if key == "NEXT_N_DAYS":
-        return _Range(today + timedelta(days=1), today + timedelta(days=n))
-    if key == "N_DAYS_AGO":
-        day = today - timedelta(days=n)
-        return _Range(day, day)
-    return None
-
-
-def _decode_string(raw: str, *, like: bool) -> str | None:
-    """Undo SOQL escapes [DOC sforce_api_calls_soql_select_quotedstringescapes].
-
-    For LIKE the result is a SQL LIKE pattern with `\\` as escape character (`\\%` and `\\_` are
-    literal, `%` and `_` wildcards). Returns None for an escape Salesforce rejects.
-    """
-    body = raw[1:-1]
-    out: list[str] = []
-    pos = 0
-    for match in _ESCAPE_RE.finditer(body):
-        plain = body[pos : match.start()]
-        out.append(_like_escape(plain, wildcards=True) if like else plain)
-        pos = match.end()
-        seq = match.group(1)
-        if seq in _ESCAPES:
-            char = _ESCAPES[seq]
-            out.append(_like_escape(char, wildcards=False) if like else char)
-        elif len(seq) == 5 and seq[0] == "u":
-            char = chr(int(seq[1:], 16))
-            if _SURROGATE_RE.match(char):
-                return None  # a lone surrogate is no character
-            out.append(_like_escape(char, wildcards=False) if like else char)
-        elif like and seq in ("%", "_"):
-            out.append("\\" + seq)  # LIKE only: a literal percent sign / underscore
-        else:
-            return None
-    rest = body[pos:]
-    out.append(_like_escape(rest, wildcards=True) if like else rest)
-    return "".join(out)
-
-
-def _like_escape(text: str, *, wildcards: bool) -> str:
-    text = text.replace("\\", "\\\\")
-    if not wildcards:
-        text = text.replace("%", "\\%").replace("_", "\\_")
-    return text
-
-
-def _is_nullable(column: Any) -> bool:
-    """False only when the column is declared NOT NULL (lets us skip null handling / NULLS clauses)."""
-    expr = column.__clause_element__() if hasattr(column, "__clause_element__") else column
-    return getattr(expr, "nullable", True) is not False
-
-
-# --------------------------------------------------------------------------------------------------
 # Compiler
 
 
@@ -459,13 +320,15 @@ class _Compiler:
 
         where = None
         order_by: list = []
+        order_keys: list[OrderKey] = []
         limit = offset = None
         for clause in clauses:
             kind = clause.data
             if kind == "where_clause":
                 where = self.cond(clause.children[0], negate=False)
             elif kind == "order_clause":
-                order_by = [clause_ for item in clause.children for clause_ in self.order_item(item)]
+                order_keys = [self.order_key(item) for item in clause.children]
+                order_by = [key.clause() for key in order_keys]
             elif kind == "limit_clause":
                 limit = self.count(clause.children[0])
             elif kind == "offset_clause":
@@ -474,7 +337,7 @@ class _Compiler:
                     raise SoqlError(
                         "NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {_MAX_OFFSET}"
                     )
-        return CompiledQuery(obj, fields, count_only, where, order_by, limit, offset)
+        return CompiledQuery(obj, fields, count_only, where, order_by, limit, offset, order_keys)
 
     def count(self, tok: Token) -> int:
         if not re.fullmatch(r"\d+", tok) or len(tok) > 10 or int(tok) > _MAX_INT:
@@ -495,7 +358,7 @@ class _Compiler:
         return info
 
     # -- ORDER BY -------------------------------------------------------------------------------
-    def order_item(self, item: Tree) -> list:
+    def order_key(self, item: Tree) -> OrderKey:
         name_tok, *mods = item.children
         info = self.field(name_tok)
         if not info.sortable:
@@ -505,10 +368,7 @@ class _Compiler:
         # SF-SOQL-8: nulls first unless DESC; explicit NULLS FIRST/LAST wins.
         nulls_first = "FIRST" in kinds or ("LAST" not in kinds and not descending)
         expr = func.lower(info.column) if info.type in _TEXT_TYPES else info.column
-        clause = expr.desc() if descending else expr.asc()
-        if _is_nullable(info.column):
-            clause = clause.nulls_first() if nulls_first else clause.nulls_last()
-        return [clause]
+        return OrderKey(expr, descending, nulls_first, is_nullable(info.column))
 
     # -- WHERE ----------------------------------------------------------------------------------
     def cond(self, node: Tree, *, negate: bool) -> ColumnElement:
@@ -541,7 +401,7 @@ class _Compiler:
     def compare_in_negated(self, info: FieldInfo, parts: list, values: list[Token]) -> ColumnElement:
         has_null = any(v.type == "NULL" for v in values)
         body = not_(Grouping(_balanced(or_, parts)))
-        if _is_nullable(info.column) and not has_null:
+        if is_nullable(info.column) and not has_null:
             return or_(body, info.column.is_(None))
         return body
 
@@ -551,7 +411,7 @@ class _Compiler:
             self.fail("INVALID_QUERY_FILTER_OPERATOR", f"invalid operator on {soap} field", name_tok)
         if tok.type != "STRING":
             self.wrong_type(info, tok)
-        pattern = _decode_string(tok, like=True)
+        pattern = decode_string(tok, like=True)
         if pattern is None:
             self.bad_escape(tok, like=True)
         positive = func.lower(info.column).like(func.lower(literal(pattern)), escape="\\")
@@ -583,12 +443,12 @@ class _Compiler:
         wanted = value if op == "=" else not value
         if negate:
             wanted = not wanted
-        if not _is_nullable(col):
+        if not is_nullable(col):
             return col == wanted  # noqa: E712 - SQL comparison, not Python truthiness
         # A null checkbox reads as false.
         return col == True if wanted else or_(col == False, col.is_(None))  # noqa: E712
 
-    def compare_range(self, info: FieldInfo, op: str, rng: _Range, *, negate: bool) -> ColumnElement:
+    def compare_range(self, info: FieldInfo, op: str, rng: DateRange, *, negate: bool) -> ColumnElement:
         col = info.column
         if info.type == "date":
             lo, hi_excl = rng.first, rng.last + timedelta(days=1)
@@ -610,7 +470,7 @@ class _Compiler:
 
     def two_valued(self, info: FieldInfo, positive, *, null_true: bool, negate: bool) -> ColumnElement:
         """SF-SOQL-4: make `positive` (NULL when the column is null) two-valued, then maybe negate."""
-        nullable = _is_nullable(info.column)
+        nullable = is_nullable(info.column)
         if not negate:
             return or_(positive, info.column.is_(None)) if (null_true and nullable) else positive
         if null_true or not nullable:
@@ -624,14 +484,14 @@ class _Compiler:
         if kind in _TEXT_TYPES:
             if tok.type != "STRING":
                 self.wrong_type(info, tok)
-            value = _decode_string(tok, like=False)
+            value = decode_string(tok, like=False)
             if value is None:
                 self.bad_escape(tok)
             return func.lower(literal(value)), func.lower(info.column)
         if kind in _ID_TYPES:
             if tok.type != "STRING":
                 self.wrong_type(info, tok)
-            raw = _decode_string(tok, like=False)
+            raw = decode_string(tok, like=False)
             try:
                 return to18(raw or ""), info.column
             except ValueError:
@@ -665,13 +525,13 @@ class _Compiler:
                 self.fail("MALFORMED_QUERY", f"Invalid dateTime: {tok}", tok)
         raise SoqlError("INVALID_FIELD", f"field '{info.name}' has unsupported type {kind}")
 
-    def date_literal(self, tok: Token) -> _Range:
+    def date_literal(self, tok: Token) -> DateRange:
         name, _, count = str(tok).partition(":")
         if count and len(count.lstrip("+-")) > 7:  # beyond any date Salesforce stores
             self.fail("MALFORMED_QUERY", f"unexpected token: '{tok}'", tok)
         n = int(count) if count else None
         try:
-            rng = _date_range(name, n, self.today) if n is None or n >= 0 else None
+            rng = date_range(name, n, self.today) if n is None or n >= 0 else None
         except OverflowError:
             rng = None
         if rng is not None and not (rng.first >= _MIN_DATE and rng.last <= _MAX_DATE):
@@ -687,14 +547,14 @@ class _Compiler:
         self.fail("INVALID_FIELD", _WRONG_TYPE.format(field=info.name, type=soap, quotes=quotes), tok)
 
     def bad_escape(self, tok: Token, *, like: bool = False) -> NoReturn:
-        allowed = set(_ESCAPES) | ({"%", "_"} if like else set())
+        allowed = set(ESCAPES) | ({"%", "_"} if like else set())
 
         def _ok(seq: str) -> bool:
             if len(seq) == 5 and seq[0] == "u":
-                return not _SURROGATE_RE.match(chr(int(seq[1:], 16)))  # a lone surrogate is refused
+                return not SURROGATE_RE.match(chr(int(seq[1:], 16)))  # a lone surrogate is refused
             return seq in allowed
 
-        bad = next((m.group(0) for m in _ESCAPE_RE.finditer(tok[1:-1]) if not _ok(m.group(1))), "\\")
+        bad = next((m.group(0) for m in ESCAPE_RE.finditer(tok[1:-1]) if not _ok(m.group(1))), "\\")
         self.fail(
             "MALFORMED_QUERY",
             f"Invalid string literal '{tok}'. Illegal character sequence '{bad}' in string literal.",

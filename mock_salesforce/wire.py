@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, date, datetime
+from typing import Any
 
 from flask import Response, jsonify
 
@@ -38,7 +39,7 @@ def format_date(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def format_value(kind: str, value):
+def format_value(kind: str, value: Any) -> Any:
     """A stored value in its JSON form, by describe type."""
     if value is None:
         return None
@@ -86,14 +87,14 @@ def record_url(version: str, sobject: str, record_id: str) -> str:
     return f"/services/data/v{version}/sobjects/{sobject}/{record_id}"
 
 
-def attributes(version: str, sobject: str, record_id: str | None) -> dict:
+def attributes(version: str, sobject: str, record_id: str | None) -> dict[str, str]:
     out = {"type": sobject}
     if record_id:
         out["url"] = record_url(version, sobject, record_id)
     return out
 
 
-def sf_json(data, status: int = 200) -> Response:
+def sf_json(data: Any, status: int = 200) -> Response:
     response = jsonify(data)
     response.status_code = status
     response.content_type = JSON_CONTENT_TYPE
@@ -119,7 +120,7 @@ def load_json_body(raw: bytes) -> object:
         raise JsonParserError(message) from exc
 
 
-def load_json_object(raw: bytes, what: str = "the sObject") -> dict:
+def load_json_object(raw: bytes, what: str = "the sObject") -> dict[str, Any]:
     data = load_json_body(raw)
     if not isinstance(data, dict):
         token = "START_ARRAY" if isinstance(data, list) else "VALUE_STRING"

@@ -93,7 +93,7 @@ def serve(
 
     Secrets are never printed: the service token, the users' API tokens and page passwords go to a
     file only you can read (its path is printed)."""
-    from mock_sia.app import create_app, get_sia, page_password
+    from mock_sia.app import create_app, get_sia, page_password  # here, so `--help` loads no Flask app
 
     try:
         check_exposure(host, admin_token)

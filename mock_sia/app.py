@@ -5,17 +5,23 @@ from __future__ import annotations
 import secrets
 
 import requests
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
 from mock_core.clock import Clock
 from mock_core.db import make_engine
-from mock_core.service import install, service_of
+from mock_core.faults import Fault
+from mock_core.guard import InputRejected
+from mock_core.service import WireHooks, install, service_of
 from mock_core.transport import make_session
 from mock_sia.backend import SiaService
-from mock_sia.errors import SiaError
+from mock_sia.errors import RateLimited, SiaError, default_code
+from mock_sia.routes.api import bp as api_bp
+from mock_sia.routes.health import bp as health_bp
+from mock_sia.routes.pages import bp as pages_bp
+from mock_sia.routes.pages import error_page
 from mock_sia.store import DEFAULT_SERVICE_TOKEN, default_password
 
 
@@ -33,6 +39,52 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 
 DEFAULT_BASE_URL = "https://sia.mock"
+
+
+class SiaHooks(WireHooks):
+    """SIA's web side: its error shape (429 with Retry-After) and who the request acts as."""
+
+    def render_error(self, status: int, code: str | None, message: str | None) -> Response:
+        """An injected `status` fault in SIA's error shape (429 carries Retry-After)."""
+        body = {
+            "error": {
+                "code": code or default_code(status),
+                "message": message or f"injected fault: HTTP {status}",
+                "field": None,
+            }
+        }
+        response = jsonify(body)
+        response.status_code = status
+        if status in (429, 503):
+            response.headers["Retry-After"] = "1"
+        return response
+
+    def render_input_error(self, exc: InputRejected) -> Response:
+        """The edge guard's refusals (mock_core.guard) in SIA's error shape."""
+        code = {"url_too_long": "uri_too_long", "body_too_large": "payload_too_large"}.get(
+            exc.kind, "bad_request"
+        )
+        return self.render_error(exc.status, code, exc.message)
+
+    def principal(self) -> str | None:
+        return g.get("sia_principal")
+
+    def counts_as_api_call(self) -> bool:
+        return request.path.startswith("/api/v1/") and request.path != "/api/v1/openapi.json"
+
+    def apply_fault(self, fault: Fault) -> Response | None:
+        """`rate_limit`: answer 429 rate_limited with `Retry-After: <retry_after>` (default 1 s)."""
+        if fault.kind == "rate_limit":
+            try:
+                retry_after = int(fault.params.get("retry_after", 1))
+            except (TypeError, ValueError):
+                retry_after = 1
+            exc = RateLimited(fault.message or "rate limit exceeded; retry later", retry_after=retry_after)
+            response = jsonify(exc.to_dict())
+            response.status_code = exc.status
+            response.headers.update(exc.headers())
+            return response
+        return None
 
 
 class TaskIdConverter(BaseConverter):
@@ -68,16 +120,12 @@ def create_app(config: dict | None = None) -> Flask:
         seed_defaults=config.pop("SEED_DEFAULTS", True),
     )
     app.config.update(config)
-    install(app, svc)
-
-    from mock_sia.routes.api import api_blueprint
-    from mock_sia.routes.health import health_blueprint
-    from mock_sia.routes.pages import pages_blueprint
+    install(app, svc, SiaHooks(svc))
 
     app.url_map.converters["task_id"] = TaskIdConverter
-    app.register_blueprint(api_blueprint())
-    app.register_blueprint(health_blueprint())
-    app.register_blueprint(pages_blueprint())
+    app.register_blueprint(api_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(pages_bp)
 
     @app.errorhandler(SiaError)
     def _sia_error(exc: SiaError) -> Response:
@@ -90,8 +138,6 @@ def create_app(config: dict | None = None) -> Flask:
     def _http_error(exc: HTTPException):
         """Unknown API paths and wrong methods answer in the API's error shape too."""
         if not request.path.startswith(("/api/", "/__admin")):
-            from mock_sia.routes.pages import error_page
-
             return error_page(exc)
         code = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}.get(exc.code or 500, "error")
         response = jsonify({"error": {"code": code, "message": exc.description, "field": None}})

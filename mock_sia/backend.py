@@ -8,16 +8,15 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Response, g, jsonify, request
 from sqlalchemy.engine import Engine
 
 from mock_core.clock import Clock
 from mock_core.db import make_engine
-from mock_core.faults import Fault
-from mock_core.guard import InputRejected
 from mock_core.service import MockService
-from mock_sia.errors import NotFound, RateLimited, SiaError, ValidationFailed, default_code
-from mock_sia.store import DEFAULT_SERVICE_TOKEN, DEFAULT_USERS, ListQuery, SiaStore, UserInfo, decode_cursor
+from mock_sia.errors import NotFound, SiaError, ValidationFailed
+from mock_sia.models import Base
+from mock_sia.store import DEFAULT_SERVICE_TOKEN, DEFAULT_USERS, ListQuery, SiaStore, UserInfo
+from mock_sia.wire import decode_cursor
 
 
 class LoginThrottle:
@@ -80,9 +79,16 @@ class SiaService(MockService):
         super().__init__(clock)
         self.service_token = service_token
         self.seed_defaults = seed_defaults
-        self.store = SiaStore(engine or make_engine(None), self.clock)
+        self.engine = engine or make_engine(None)
+        self._open()
+
+    def _open(self) -> None:
+        """(Re)build the state around the database: the store, the login throttle, the default users
+        (a persisted database keeps its users). `reset()` drops the tables and runs this again, as
+        moto's `BaseBackend.reset()` re-runs `__init__`."""
+        self.store = SiaStore(self.engine, self.clock)
         self.login_throttle = LoginThrottle(self.clock)
-        if seed_defaults and self.store.user_count() == 0:  # a persisted database keeps its users
+        if self.seed_defaults and self.store.user_count() == 0:
             self._seed_default_users()
 
     def _seed_default_users(self) -> None:
@@ -91,13 +97,13 @@ class SiaService(MockService):
 
     # -- MockService contract --------------------------------------------------------------------
     def reset(self) -> None:
-        """A fresh instance: empty database (plus the default users), no faults, empty journal."""
-        self.store.wipe()
-        self.login_throttle.clear()
-        self.journal.clear()
-        self.faults.clear()
-        if self.seed_defaults:
-            self._seed_default_users()
+        """A fresh instance (same clock, same database URL): empty tables, the default users again, no
+        faults, an empty journal - by re-running the set-up, as the Salesforce org does."""
+        with self.store.lock:
+            Base.metadata.drop_all(self.engine)
+            self.journal.clear()
+            self.faults.clear()
+            self._open()
 
     def seed(self, count: int, seed: int | None = None, **options: Any) -> dict:
         """`count` Faker tasks (reproducible with `seed`) for `user_id` (default: the first non-admin)."""
@@ -147,48 +153,6 @@ class SiaService(MockService):
 
     def list_users(self) -> list[dict]:
         return self.store.list_users()
-
-    def render_error(self, status: int, code: str | None, message: str | None) -> Response:
-        """An injected `status` fault in SIA's error shape (429 carries Retry-After)."""
-        body = {
-            "error": {
-                "code": code or default_code(status),
-                "message": message or f"injected fault: HTTP {status}",
-                "field": None,
-            }
-        }
-        response = jsonify(body)
-        response.status_code = status
-        if status in (429, 503):
-            response.headers["Retry-After"] = "1"
-        return response
-
-    def render_input_error(self, exc: InputRejected) -> Response:
-        """The edge guard's refusals (mock_core.guard) in SIA's error shape."""
-        code = {"url_too_long": "uri_too_long", "body_too_large": "payload_too_large"}.get(
-            exc.kind, "bad_request"
-        )
-        return self.render_error(exc.status, code, exc.message)
-
-    def principal(self) -> str | None:
-        return g.get("sia_principal")
-
-    def counts_as_api_call(self) -> bool:
-        return request.path.startswith("/api/v1/") and request.path != "/api/v1/openapi.json"
-
-    def apply_fault(self, fault: Fault) -> Response | None:
-        """`rate_limit`: answer 429 rate_limited with `Retry-After: <retry_after>` (default 1 s)."""
-        if fault.kind == "rate_limit":
-            try:
-                retry_after = int(fault.params.get("retry_after", 1))
-            except (TypeError, ValueError):
-                retry_after = 1
-            exc = RateLimited(fault.message or "rate limit exceeded; retry later", retry_after=retry_after)
-            response = jsonify(exc.to_dict())
-            response.status_code = exc.status
-            response.headers.update(exc.headers())
-            return response
-        return None
 
     # -- Python API for harnesses (same verbs as the HTTP API) --------------------------------------
     def user(self, user_id: str) -> UserInfo:

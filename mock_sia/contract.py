@@ -24,8 +24,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mock_core.clock import parse_instant
-from mock_sia.errors import BadRequest, NotFound, ValidationFailed
+from mock_sia.errors import BadRequest, NotFound, SiaError, ValidationFailed
 from mock_sia.template import TemplateError, validate_template
+from mock_sia.wire import decode_cursor
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.yaml"
 DOC_URI = "urn:sia-openapi"
@@ -89,9 +90,6 @@ def _is_cursor(value: object) -> bool:
     """A cursor this API gave out (they carry a MAC: a hand-made one is no cursor)."""
     if not isinstance(value, str):
         return True
-    from mock_sia.errors import SiaError
-    from mock_sia.store import decode_cursor
-
     try:
         decode_cursor(value)
     except SiaError:

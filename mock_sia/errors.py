@@ -5,6 +5,8 @@ It extends the kernel's `MockCoreError`, so the `/__admin` control plane renders
 
 from __future__ import annotations
 
+from typing import Any
+
 from mock_core.errors import MockCoreError
 
 
@@ -20,7 +22,7 @@ class SiaError(MockCoreError):
         super().__init__(message, code=code, status=status)
         self.field = field
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "field": self.field}}
 
     def headers(self) -> dict[str, str]:

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from mock_sia.errors import ValidationFailed
 from mock_sia.models import SyncHealth, User
-from mock_sia.store import SiaStore, UserInfo, ms_to_iso, zone
+from mock_sia.store import SiaStore, UserInfo
+from mock_sia.wire import ms_to_iso, zone
 
 STATES = ("ok", "stopped", "deferred")
 COUNTS = ("created", "updated", "deleted", "skipped", "conflicts", "deletions")

@@ -7,6 +7,7 @@ server (its CA given by the app's `SALESFORCE_CA_BUNDLE`), or an in-process mock
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -30,11 +31,11 @@ def _session(instance_url: str, ca_bundle: str | None, timeout: float) -> tuple[
         session, domain = routed_session(instance_url, ca_bundle, LOGIN_HOSTS), "login"
     original = session.request
 
-    def request(method, url, **kwargs):
+    def request(method: Any, url: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", timeout)
         return original(method, url, **kwargs)
 
-    session.request = request  # type: ignore[method-assign]
+    session.request = request  # type: ignore[method-assign,assignment]
     return session, domain
 
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
 from mock_sia.models import Task
-from mock_sia.store import SiaStore, UserInfo, task_to_dict
+from mock_sia.store import SiaStore, UserInfo
+from mock_sia.wire import task_to_dict
 
 PER_PAGE = 25
 
 
 @dataclass
 class TaskPage:
-    tasks: list[dict]
+    tasks: list[dict[str, Any]]
     page: int
     pages: int
     total: int

@@ -12,15 +12,14 @@ import secrets
 from flask import Blueprint, current_app, jsonify, request
 
 from mock_sia import health
+from mock_sia.backend import SiaService
 from mock_sia.errors import Forbidden, NotFound, Unauthorized
 from mock_sia.routes.api import _json_body
 from mock_sia.store import UserInfo
 
 
-def _svc():
-    from mock_sia.app import get_sia
-
-    return get_sia(current_app)
+def _svc() -> SiaService:
+    return current_app.extensions["sia"]
 
 
 def _bearer() -> str:
@@ -38,40 +37,40 @@ def _service_only() -> None:
         raise Forbidden("this endpoint needs the service token")
 
 
-def health_blueprint() -> Blueprint:
-    bp = Blueprint("sia_health", __name__, url_prefix="/api/v1")
+bp = Blueprint("sia_health", __name__, url_prefix="/api/v1")
 
-    @bp.put("/service/sync_health/<user_id>")
-    def report(user_id: str):
-        _service_only()
-        user = _svc().store.user_by_id(user_id)
-        if user is None:
-            raise NotFound(f"no user {user_id}", field="user_id")
-        return jsonify(health.record(_svc().store, user, _json_body()))
 
-    @bp.get("/service/sync_health")
-    def overview():
-        _service_only()
-        return jsonify(
-            {
-                "data": [
-                    {
-                        "user_id": row["user"].id,
-                        "email": row["user"].email,
-                        "task_sync": row["enabled"],
-                        "health": row["health"],
-                    }
-                    for row in health.overview(_svc().store)
-                ]
-            }
-        )
+@bp.put("/service/sync_health/<user_id>")
+def report(user_id: str):
+    _service_only()
+    user = _svc().store.user_by_id(user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}", field="user_id")
+    return jsonify(health.record(_svc().store, user, _json_body()))
 
-    @bp.get("/sync_health")
-    def own():
-        token = _bearer()
-        user: UserInfo | None = _svc().store.user_by_token(token)
-        if user is None:
-            raise Unauthorized("unknown or revoked API token")
-        return jsonify({"user_id": user.id, "health": health.get(_svc().store, user)})
 
-    return bp
+@bp.get("/service/sync_health")
+def overview():
+    _service_only()
+    return jsonify(
+        {
+            "data": [
+                {
+                    "user_id": row["user"].id,
+                    "email": row["user"].email,
+                    "task_sync": row["enabled"],
+                    "health": row["health"],
+                }
+                for row in health.overview(_svc().store)
+            ]
+        }
+    )
+
+
+@bp.get("/sync_health")
+def own():
+    token = _bearer()
+    user: UserInfo | None = _svc().store.user_by_token(token)
+    if user is None:
+        raise Unauthorized("unknown or revoked API token")
+    return jsonify({"user_id": user.id, "health": health.get(_svc().store, user)})

@@ -215,11 +215,11 @@ def test_admin_values_wider_than_their_columns_are_admin_errors(org):
 
 
 def test_offset_paged_answers_with_ties_in_the_order_repeat_and_miss_nothing(org, sf, monkeypatch):
-    """Over SNAPSHOT_MAX rows the org re-runs the query per page with an offset; on PostgreSQL equal
-    sort keys come back in a different order per LIMIT/OFFSET unless the Id breaks the ties."""
-    import mock_salesforce.store as store
+    """Over SNAPSHOT_MAX rows the org re-runs the query per page (keyset, after the last row's keys);
+    on PostgreSQL equal sort keys come back in a different order per LIMIT unless the Id breaks ties."""
+    import mock_salesforce.query as query
 
-    monkeypatch.setattr(store, "SNAPSHOT_MAX", 1000)  # the same path as for 50,000+ rows, made small
+    monkeypatch.setattr(query, "SNAPSHOT_MAX", 1000)  # the same path as for 50,000+ rows, made small
     org.seed(6000, seed=2)  # one SystemModstamp for all, five Status values
     for soql in ("SELECT Id FROM Task ORDER BY Status", "SELECT Id FROM Task ORDER BY SystemModstamp DESC"):
         ids = [r["Id"] for r in sf.query_all(soql)["records"]]

@@ -169,3 +169,61 @@ def test_seed_options_are_checked(org):
         org.seed(1, seed=1, colour="blue")
     with pytest.raises(AdminError):
         org.seed(1, owner="nobody@example.com")
+
+
+def _first_page(org, soql: str, batch: int = 200) -> dict:
+    return org.query(soql, include_deleted=False, batch_size=batch, user_id=None, version="59.0")
+
+
+def _read_all(org, soql: str, batch: int = 200) -> list[str]:
+    page = _first_page(org, soql, batch)
+    ids = [r["Id"] for r in page["records"]]
+    while not page["done"]:
+        locator = page["nextRecordsUrl"].rsplit("/", 1)[1]
+        page = org.query_more(locator, "59.0")
+        ids += [r["Id"] for r in page["records"]]
+    return ids
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        "ORDER BY Status",
+        "ORDER BY ActivityDate",  # nulls first
+        "ORDER BY ActivityDate DESC",  # nulls last
+        "ORDER BY ActivityDate DESC NULLS FIRST, Subject",
+        "ORDER BY Type NULLS LAST, Priority DESC",
+        "",
+    ],
+)
+def test_keyset_pages_give_the_snapshots_rows_in_the_snapshots_order(org, monkeypatch, order):
+    """Over SNAPSHOT_MAX rows a query pages by keyset (after the previous page's last row, issue 9): the
+    same rows, once each, in the same order as the snapshot of ids smaller results use."""
+    import mock_salesforce.query as query
+
+    org.seed(1500, seed=3, spread_days=2)
+    soql = f"SELECT Id, Subject FROM Task WHERE Subject != 'x' {order}"
+    snapshot = _read_all(org, soql)
+    monkeypatch.setattr(query, "SNAPSHOT_MAX", 100)
+    keyset = _read_all(org, soql)
+    assert len(keyset) == len(set(keyset)) == 1500
+    if order:
+        assert keyset == snapshot
+    else:
+        assert set(keyset) == set(snapshot)
+
+
+def test_a_keyset_page_asked_for_again_or_out_of_turn_is_the_same_page(org, monkeypatch):
+    import mock_salesforce.query as query
+
+    monkeypatch.setattr(query, "SNAPSHOT_MAX", 100)
+    org.seed(1000, seed=4)
+    first = _first_page(org, "SELECT Id FROM Task ORDER BY Subject")
+    locator = first["nextRecordsUrl"].rsplit("/", 1)[1].rsplit("-", 1)[0]
+    second = org.query_more(f"{locator}-200", "59.0")["records"]
+    assert org.query_more(f"{locator}-200", "59.0")["records"] == second  # again
+    fifth = org.query_more(f"{locator}-800", "59.0")["records"]  # out of turn
+    assert org.query_more(f"{locator}-400", "59.0")["records"] != fifth
+    ordered = _read_all(org, "SELECT Id FROM Task ORDER BY Subject")
+    assert [r["Id"] for r in fifth] == ordered[800:1000]
+    assert [r["Id"] for r in second] == ordered[200:400]

@@ -1,0 +1,60 @@
+"""Issue 9: sObject Collections are set-based - a 200-record upsert costs a few SQL statements, not a
+SELECT and a write per record. Counted with SQLAlchemy's `before_cursor_execute` event, so a return
+to per-row work (which costs 200+ statements) fails here."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_core.db import count_statements as counting
+
+STATEMENT_BOUND = 12  # users, matches, unique values, one INSERT/UPDATE executemany each, savepoints
+
+
+@pytest.fixture
+def mode() -> str:
+    return "inprocess"  # the statements are the org's; HTTP adds none
+
+
+def upsert(sf, records: list[dict]) -> list[dict]:
+    body = {"allOrNone": False, "records": records}
+    return sf.restful("composite/sobjects/Task/SIA_Task_Id__c", method="PATCH", json=body)
+
+
+def test_a_200_record_collection_upsert_is_a_few_statements_per_batch(sfx):
+    sf = sfx.client()
+    records = [
+        {"attributes": {"type": "Task"}, "SIA_Task_Id__c": f"tsk_{n}", "Subject": f"Call {n}"}
+        for n in range(200)
+    ]
+    with counting(sfx.org.engine) as created_sql:
+        created = upsert(sf, records)
+    assert [r["created"] for r in created] == [True] * 200
+    assert all(r["success"] for r in created)
+    assert len(created_sql) <= STATEMENT_BOUND, created_sql
+
+    for rec in records:
+        rec["Subject"] += " again"
+    records[7]["OwnerId"] = "005000000000000AAA"  # no such user: this item fails alone, as before
+    with counting(sfx.org.engine) as updated_sql:
+        updated = upsert(sf, records)
+    assert [r["created"] for r in updated if r["success"]] == [False] * 199
+    assert [r["id"] for r in updated if r["success"]] == [r["id"] for i, r in enumerate(created) if i != 7]
+    assert updated[7]["errors"][0]["statusCode"] in ("INVALID_CROSS_REFERENCE_KEY", "MALFORMED_ID")
+    assert len(updated_sql) <= STATEMENT_BOUND, updated_sql
+    assert sfx.org.get_task(created[0]["id"])["Subject"] == "Call 0 again"
+
+
+def test_collection_create_and_update_are_set_based_too(sfx):
+    sf = sfx.client()
+    records = [{"attributes": {"type": "Task"}, "Subject": f"Call {n}"} for n in range(200)]
+    with counting(sfx.org.engine) as create_sql:
+        created = sf.restful("composite/sobjects", method="POST", json={"records": records})
+    assert all(r["success"] for r in created)
+    assert len(create_sql) <= STATEMENT_BOUND, create_sql
+    changes = [{"attributes": {"type": "Task"}, "Id": r["id"], "Status": "Completed"} for r in created]
+    with counting(sfx.org.engine) as update_sql:
+        updated = sf.restful("composite/sobjects", method="PATCH", json={"records": changes})
+    assert all(r["success"] for r in updated)
+    assert len(update_sql) <= STATEMENT_BOUND, update_sql
+    assert sfx.org.get_task(created[-1]["id"])["IsClosed"] is True
