@@ -51,6 +51,12 @@ def _campaign(tmp_path, state_url: str, kills: int, tasks: int, bulk: int = 150)
     with World(tmp_path, state_url) as w:
         w.connect_users(1)
         w.seed(sf=sf_tasks, sia=sf_tasks // 3)
+        # A slow network on the writes (0.3 s before each batch is handled) keeps the window between
+        # an intent and its commit open long enough for random kills to land in it: since the state
+        # writes became set-based, that window is otherwise a few milliseconds.
+        for url, path in ((w.sia_url, r"/tasks/batch$"), (w.sf_url, r"/composite/sobjects")):
+            fault = {"kind": "latency", "seconds": 0.3, "path": path}
+            w.http.post(f"{url}/__admin/faults", json=fault).raise_for_status()
         log = tmp_path / "engine.log"
         in_write = 0
         for n in range(kills):
