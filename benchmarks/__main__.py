@@ -8,6 +8,8 @@ a second, traced run of the same scenario (`--no-memory` skips it). `--profile i
 the cProfile top of that pass at the largest size and the engine's share of it.
 `python -m benchmarks --memory [N ...]`: the first import's peak memory, by page vs all at once.
 `python -m benchmarks fleet [--users N --tasks T]` - users/s of 1, 2, 4 fleet workers on PostgreSQL.
+`python -m benchmarks mocks [--quick]` - the Salesforce mock vs simple-mockforce per operation, query
+paging (first vs last page past 50,000 rows) and server CPU per call vs a bare Flask app.
 """
 
 from __future__ import annotations
@@ -292,5 +294,9 @@ if __name__ == "__main__":
         from benchmarks.fleet import main as fleet_main
 
         fleet_main(sys.argv[2:], prog_name="python -m benchmarks fleet")
+    elif sys.argv[1:2] == ["mocks"]:  # the mocks' benchmark (benchmarks/mocks.py) has its own options
+        from benchmarks.mocks import main as mocks_main
+
+        mocks_main(sys.argv[2:], prog_name="python -m benchmarks mocks")
     else:
         main()
