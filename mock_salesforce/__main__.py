@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from mock_core.cli import admin_token_option, credentials_file_option
 from mock_core.server import ServerThread, check_exposure, quiet_werkzeug, write_credentials
 from mock_salesforce.app import create_app, get_org
 from mock_salesforce.store import DEFAULT_PASSWORD, DEFAULT_TOKEN, DEFAULT_USERNAME
@@ -34,19 +35,8 @@ def main() -> None:
 @click.option(
     "--instance-url", default=None, help="Instance URL to hand out at login (default: this server's URL)."
 )
-@click.option(
-    "--admin-token",
-    default=None,
-    envvar="MOCK_ADMIN_TOKEN",
-    show_envvar=True,
-    help="Require 'X-Admin-Token: <this>' on /__admin. Needed when --host is not loopback.",
-)
-@click.option(
-    "--credentials-file",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Where to write the login secrets (mode 0600; default: a new temporary file).",
-)
+@admin_token_option
+@credentials_file_option("the login secrets")
 def serve(
     host, port, plain_http, db_url, tls_cert, tls_key, seed_count, instance_url, admin_token, credentials_file
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from mock_core.cli import admin_token_option, credentials_file_option
 from mock_core.server import ServerThread, check_exposure, quiet_werkzeug, write_credentials
 
 
@@ -62,19 +63,8 @@ def main() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="CA file to trust when the Settings page tries a Salesforce login (a mock server's CA).",
 )
-@click.option(
-    "--admin-token",
-    default=None,
-    envvar="MOCK_ADMIN_TOKEN",
-    show_envvar=True,
-    help="Require 'X-Admin-Token: <this>' on /__admin. Needed when --host is not loopback.",
-)
-@click.option(
-    "--credentials-file",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Where to write the tokens and passwords (mode 0600; default: a new temporary file).",
-)
+@admin_token_option
+@credentials_file_option("the tokens and passwords")
 def serve(
     host: str,
     port: int,
