@@ -218,14 +218,7 @@ class Lab:
     ) -> list[str]:
         assert self.sf and self.sia
         argv = [
-            str(Path(sys.executable).parent / "tasksync"),
-            "worker",
-            "--state-db",
-            self.state_db,
-            "--sia-url",
-            self.sia.url,
-            "--service-token",
-            self.sia.service_token or "",
+            *self._tasksync("worker"),
             "--salesforce-url",
             self.sf.url,
             "--concurrency",
@@ -270,22 +263,21 @@ class Lab:
         return codes
 
     def enqueue_all(self) -> None:
+        subprocess.run([*self._tasksync("enqueue"), "--all"], check=True, capture_output=True)
+
+    def _tasksync(self, command: str) -> list[str]:
+        """`tasksync COMMAND` with what every fleet command needs: the state DB, SIA and its token."""
         assert self.sia
-        subprocess.run(
-            [
-                str(Path(sys.executable).parent / "tasksync"),
-                "enqueue",
-                "--all",
-                "--state-db",
-                self.state_db,
-                "--sia-url",
-                self.sia.url,
-                "--service-token",
-                self.sia.service_token or "",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        return [
+            str(Path(sys.executable).parent / "tasksync"),
+            command,
+            "--state-db",
+            self.state_db,
+            "--sia-url",
+            self.sia.url,
+            "--service-token",
+            self.sia.service_token or "",
+        ]
 
     def close(self, drop: bool = True) -> None:
         self.stop_workers()
