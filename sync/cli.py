@@ -25,7 +25,7 @@ import logging
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -36,13 +36,15 @@ from sync.state import DEFAULT_URL
 # Issue 9: `tasksync --help` loads none of SQLAlchemy, simple-salesforce, requests or the engine;
 # each command imports what it uses, inside its function.
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import requests
     from tenacity import RetryCallState
 
     from sync.adapters.salesforce import SalesforceAdapter
     from sync.engine import Engine
+    from sync.ports import Clock as ClockPort
     from sync.state import StateStore
-    from tasksync_common.clock import Clock
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STATE_DB = 0, 1, 2, 3
 EXIT_CODES_HELP = (
@@ -89,7 +91,7 @@ def build_engine(
     state_db: str | StateStore,
     sf_url: str | None,
     ca_bundle: str | None,
-    clock: Clock | None = None,
+    clock: ClockPort | None = None,
 ) -> Engine:
     """An engine over HTTP: SIA at `sia_url`; Salesforce at salesforce.com or at a mock server `sf_url`."""
     import requests
@@ -101,7 +103,7 @@ def build_engine(
     from tasksync_common.clock import Clock
     from tasksync_common.routing import salesforce_server_session
 
-    def salesforce_factory(conn: dict) -> SalesforceAdapter:
+    def salesforce_factory(conn: dict[str, Any]) -> SalesforceAdapter:
         session = None
         if sf_url:
             session = salesforce_server_session(sf_url, ca_bundle)
@@ -203,20 +205,20 @@ def summary_lines(report: PassReport) -> list[str]:
     help="X-Admin-Token sent with --clock-url.",
 )
 def run(
-    sia_url,
-    service_token,
-    state_db,
-    salesforce_url,
-    ca_bundle,
-    mode,
-    interval,
-    max_backoff,
-    as_json,
-    allow_mass_delete,
-    api_budget,
-    reconcile_every,
-    clock_url,
-    admin_token,
+    sia_url: str,
+    service_token: str,
+    state_db: str,
+    salesforce_url: str | None,
+    ca_bundle: str | None,
+    mode: str,
+    interval: float | None,
+    max_backoff: float,
+    as_json: bool,
+    allow_mass_delete: bool,
+    api_budget: float,
+    reconcile_every: float,
+    clock_url: str | None,
+    admin_token: str | None,
 ) -> None:
     """Run one pass (--once) or keep running (--interval SECONDS); SIGINT/SIGTERM stop cleanly.
 
@@ -284,7 +286,9 @@ class PassFailed(Exception):
     """A whole pass failed (not one user's): retried with backoff by the daemon."""
 
 
-def _daemon(engine: Engine, interval: float, max_backoff: float, state_db: str, show) -> None:
+def _daemon(
+    engine: Engine, interval: float, max_backoff: float, state_db: str, show: Callable[[PassReport], None]
+) -> None:
     from sqlalchemy.exc import SQLAlchemyError
     from tenacity import Retrying, retry_if_exception_type, stop_when_event_set
     from tenacity.wait import wait_exponential
@@ -323,7 +327,7 @@ def _daemon(engine: Engine, interval: float, max_backoff: float, state_db: str, 
         retry=retry_if_exception_type(PassFailed),
         wait=wait_exponential(multiplier=interval, min=interval, max=max(max_backoff, interval)),
         stop=stop_when_event_set(stop),
-        sleep=stop.wait,
+        sleep=stop.wait,  # type: ignore[arg-type]  # Event.wait's bool (was it set) is ignored by tenacity
         before_sleep=before_sleep,
         reraise=True,
     )
@@ -340,7 +344,7 @@ def _daemon(engine: Engine, interval: float, max_backoff: float, state_db: str, 
 @main.command(epilog=EXIT_CODES_HELP)
 @state_option
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-def status(state_db, as_json) -> None:
+def status(state_db: str, as_json: bool) -> None:
     """Each user's last outcome (ok / stopped: reason / deferred: reason) and since when, their
     links and open per-task errors, and what the last pass held back (mass deletions awaiting
     --allow-mass-delete, work deferred by the API budget)."""
@@ -385,14 +389,14 @@ def status(state_db, as_json) -> None:
             click.echo(f"user {held['user_id']} ALERT {a['alert']} ({a['rule']}): {a['message']}")
 
 
-def _status_data(store: StateStore) -> dict:
+def _status_data(store: StateStore) -> dict[str, Any]:
     from sqlalchemy import select
 
     from sync.state.models import UserState
 
-    users: dict[str, dict] = {}
+    users: dict[str, dict[str, Any]] = {}
 
-    def entry(user_id: str) -> dict:
+    def entry(user_id: str) -> dict[str, Any]:
         return users.setdefault(
             user_id,
             {
@@ -454,7 +458,7 @@ def _status_data(store: StateStore) -> dict:
 @click.option(
     "--run", "run_id", type=click.IntRange(min=1), default=None, help="A run id (default: the last one)."
 )
-def report(state_db, as_json, run_id) -> None:
+def report(state_db: str, as_json: bool, run_id: int | None) -> None:
     """The report of the last (or a given) pass."""
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError

@@ -17,7 +17,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
@@ -25,6 +26,9 @@ import click
 # commands, so `tasksync run` on SQLite works without them.
 if TYPE_CHECKING:
     from sync.worker import Fleet
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 PASS_COLUMNS = ("id", "worker", "user_id", "job_id", "started_at", "finished_at", "outcome", "detail")
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -39,11 +43,11 @@ state_db_option = click.option(
 )
 
 
-def _database_errors(func):
+def _database_errors(func: Callable[P, R]) -> Callable[P, R]:
     """A state-database problem is exit 3 with one clear line, never a stack trace."""
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             import psycopg
             from procrastinate import exceptions as pexc
@@ -68,7 +72,7 @@ def _database_errors(func):
     return wrapper
 
 
-def _fleet(state_db: str, **kwargs) -> Fleet:
+def _fleet(state_db: str, **kwargs: Any) -> Fleet:
     from sync.worker import Fleet, FleetSettings
 
     return Fleet(FleetSettings(state_db=state_db, **kwargs))
@@ -123,17 +127,17 @@ def _fleet(state_db: str, **kwargs) -> Fleet:
 @click.option("--name", default=None, help="This worker's name in the pass log (default HOST:PID).")
 @_database_errors
 def worker(
-    state_db,
-    sia_url,
-    service_token,
-    salesforce_url,
-    ca_bundle,
-    concurrency,
-    interval,
-    api_budget,
-    heartbeat,
-    shutdown_timeout,
-    name,
+    state_db: str,
+    sia_url: str,
+    service_token: str,
+    salesforce_url: str | None,
+    ca_bundle: str | None,
+    concurrency: int,
+    interval: int,
+    api_budget: float,
+    heartbeat: float,
+    shutdown_timeout: float,
+    name: str | None,
 ) -> None:
     """Run one worker of the fleet until SIGINT/SIGTERM: it takes per-user sync jobs from the queue
     (never a user another worker holds) and, with the others, defers every user every --interval s."""
@@ -193,7 +197,9 @@ def _require_schema(fleet: Fleet) -> None:
     "--service-token", envvar="TASKSYNC_SIA_TOKEN", default=None, help="SIA service token (for --all)."
 )
 @_database_errors
-def enqueue(state_db, users, all_users, sia_url, service_token) -> None:
+def enqueue(
+    state_db: str, users: tuple[str, ...], all_users: bool, sia_url: str | None, service_token: str | None
+) -> None:
     """Queue a pass right now for the given users (e.g. just after a rep turned sync on, so the first
     import does not wait for the next tick). A user who already has a waiting pass keeps that one."""
     if bool(users) == all_users:
@@ -232,7 +238,7 @@ def enqueue(state_db, users, all_users, sia_url, service_token) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @_database_errors
-def fleet_status(state_db, last, as_json) -> None:
+def fleet_status(state_db: str, last: int, as_json: bool) -> None:
     """The queue (jobs waiting, running, failed), the live workers, and the last passes."""
     fleet = _fleet(state_db)
     _require_schema(fleet)
@@ -265,14 +271,14 @@ def fleet_status(state_db, last, as_json) -> None:
         )
 
 
-def fleet_snapshot(fleet: Fleet, last: int = 10) -> dict:
+def fleet_snapshot(fleet: Fleet, last: int = 10) -> dict[str, Any]:
     from sqlalchemy import text
 
     from sync import fleet_store
     from sync.worker import QUEUE, SYNC_TASK
 
     with fleet.db.connect() as conn:
-        counts = dict(
+        counts: dict[str, int] = dict(
             conn.execute(
                 text("SELECT status::text, count(*) FROM procrastinate_jobs WHERE task_name = :t GROUP BY 1"),
                 {"t": SYNC_TASK},
@@ -324,7 +330,7 @@ def db() -> None:
 @db.command(context_settings=CONTEXT)
 @state_db_option
 @_database_errors
-def upgrade(state_db) -> None:
+def upgrade(state_db: str) -> None:
     """Apply every schema the fleet needs, idempotently: Procrastinate's queue, the engine's state
     tables, and the fleet's pass log and shared API budget. Run once before the first worker (and
     after an upgrade); running it again changes nothing."""

@@ -14,6 +14,7 @@ them; `tasksync db upgrade` creates them (`create_fleet_tables`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.sql.functions import Function
 
 from sync.budget import BudgetDeferred
 
@@ -71,15 +73,20 @@ def create_fleet_tables(engine: Engine) -> None:
 # -- the per-pass log -------------------------------------------------------------------------------
 def start_pass(engine: Engine, worker: str, user_id: str, job_id: int | None) -> int:
     with engine.begin() as conn:
-        return conn.execute(
+        pass_id: int = conn.execute(
             insert(passes)
             .values(worker=worker, user_id=user_id, job_id=job_id, started_at=func.clock_timestamp())
             .returning(passes.c.id)
         ).scalar_one()
+        return pass_id
 
 
 def finish_pass(
-    engine: Engine, pass_id: int, outcome: str, detail: str | None = None, report: dict | None = None
+    engine: Engine,
+    pass_id: int,
+    outcome: str,
+    detail: str | None = None,
+    report: dict[str, Any] | None = None,
 ) -> None:
     with engine.begin() as conn:
         conn.execute(
@@ -105,20 +112,20 @@ def abandon_passes(engine: Engine, job_ids: list[int]) -> int:
         ).rowcount
 
 
-def recent_passes(engine: Engine, limit: int = 20) -> list[dict]:
+def recent_passes(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(select(passes).order_by(passes.c.id.desc()).limit(limit)).mappings()
         return [dict(r) for r in rows]
 
 
-def all_passes(engine: Engine) -> list[dict]:
+def all_passes(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(select(passes).order_by(passes.c.id)).mappings()]
 
 
-def overlapping_passes(rows: list[dict]) -> list[tuple[dict, dict]]:
+def overlapping_passes(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """Pairs of passes of one user whose [start, end] intervals overlap (an open end counts as now)."""
-    by_user: dict[str, list[dict]] = {}
+    by_user: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_user.setdefault(row["user_id"], []).append(row)
     out = []
@@ -181,9 +188,9 @@ class PgApiBudget:
         self.exhausted = row.exhausted
         raise BudgetDeferred(row.exhausted, code="API_BUDGET", side="salesforce")
 
-    def after_call(self, api_usage) -> None:
+    def after_call(self, api_usage: Any) -> None:
         usage = (api_usage or {}).get("api-usage")
-        values: dict = {"calls": budgets.c.calls + 1, "updated_at": func.clock_timestamp()}
+        values: dict[str, Any] = {"calls": budgets.c.calls + 1, "updated_at": func.clock_timestamp()}
         if usage is not None:
             used, total = int(usage.used), int(usage.total)
             values.update(used=used, total=total)
@@ -198,7 +205,7 @@ class PgApiBudget:
         with self.engine.begin() as conn:
             conn.execute(update(budgets).where(budgets.c.org == self.org).values(**values))
 
-    def after_error(self, error) -> None:
+    def after_error(self, error: BaseException) -> None:
         if getattr(error, "code", None) == "REQUEST_LIMIT_EXCEEDED":  # F3: stop the whole fleet at once
             with self.engine.begin() as conn:
                 conn.execute(
@@ -212,10 +219,10 @@ class PgApiBudget:
                     )
                 )
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         with self.engine.connect() as conn:
             return dict(conn.execute(select(budgets).where(budgets.c.org == self.org)).mappings().one())
 
 
-def _seconds(n: float):
+def _seconds(n: float) -> Function[Any]:
     return func.make_interval(0, 0, 0, 0, 0, 0, float(n))

@@ -63,7 +63,9 @@ class SalesforcePort(Protocol):
 class SiaPort(Protocol):
     calls: int
     page_size: int
-    base_url: str | None
+
+    @property
+    def base_url(self) -> str | None: ...  # read only: the real adapter's is always a str
 
     @property
     def server_time(self) -> str | None: ...

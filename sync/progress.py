@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import IO, Never, TypedDict
 
 from tqdm import tqdm
 
 
-def _shape(file) -> dict:
+class _Shape(TypedDict, total=False):
+    ncols: int
+    nrows: int
+
+
+def _shape(file: IO[str]) -> _Shape:
     """The terminal's width and height, or 80x24 when it reports 0x0 (a fresh pty does, and tqdm would
     then print nothing)."""
     try:
@@ -21,10 +27,10 @@ def _shape(file) -> dict:
 class ImportProgress:
     """One tqdm bar per user whose first import is running; `close()` after the pass."""
 
-    def __init__(self, file=None, disable: bool | None = False) -> None:
+    def __init__(self, file: IO[str] | None = None, disable: bool | None = False) -> None:
         self.file = file
         self.disable = disable  # None: only when `file` is a terminal (tqdm's rule)
-        self.bars: dict[str, tqdm] = {}
+        self.bars: dict[str, tqdm[Never]] = {}
 
     def __call__(self, user_id: str, done: int, total: int | None) -> None:
         bar = self.bars.get(user_id)

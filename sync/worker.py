@@ -27,7 +27,8 @@ import queue
 import socket
 import threading
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import procrastinate
 from procrastinate import RetryStrategy, exceptions
@@ -102,9 +103,11 @@ class _FleetEngine(Engine):
     """The engine with the API budget shared through PostgreSQL (one row per Salesforce org)."""
 
     fleet_db: SqlEngine
-    fleet_budgets: dict
+    fleet_budgets: dict[str, fleet_store.PgApiBudget]
 
-    def budget_for(self, org: str):  # type: ignore[override]
+    # PgApiBudget keeps ApiBudget's contract (start_pass/before_call/after_call/after_error) without
+    # being its subclass
+    def budget_for(self, org: str) -> fleet_store.PgApiBudget:  # type: ignore[override]
         if org not in self.fleet_budgets:
             self.fleet_budgets[org] = fleet_store.PgApiBudget(
                 self.fleet_db, org, threshold=self.settings.api_budget_threshold
@@ -120,9 +123,9 @@ class _Directory:
     sia: SiaAdapter
     clock: Clock
     ttl: float
-    users: dict[str, dict] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
     template: str | None = None
-    fetched_at: object = None
+    fetched_at: datetime | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def refresh(self) -> list[str]:
@@ -133,7 +136,7 @@ class _Directory:
             self.fetched_at = self.clock.now()
             return list(self.users)
 
-    def get(self, user_id: str) -> tuple[dict | None, str | None]:
+    def get(self, user_id: str) -> tuple[dict[str, Any] | None, str | None]:
         stale = self.fetched_at is None or self.clock.now() - self.fetched_at > timedelta(seconds=self.ttl)
         if stale or user_id not in self.users:
             self.refresh()
@@ -184,14 +187,14 @@ class Fleet:
         )
 
         @self.app.task(name=SYNC_TASK, queue=QUEUE, retry=retry, pass_context=True)
-        def sync_user(context: procrastinate.JobContext, user_id: str) -> dict:
+        def sync_user(context: procrastinate.JobContext, user_id: str) -> dict[str, Any]:
             return self.run_pass(user_id, context.job.id)
 
         self.sync_task = sync_user
 
         @self.app.periodic(cron=cron_for(s.interval), periodic_id="every-user")
         @self.app.task(name=SCHEDULE_TASK, queue=QUEUE, queueing_lock=SCHEDULE_TASK, pass_context=True)
-        async def schedule(context: procrastinate.JobContext, timestamp: int) -> dict:
+        async def schedule(context: procrastinate.JobContext, timestamp: int) -> dict[str, Any]:
             return await self.tick()
 
         self.schedule_task = schedule
@@ -212,7 +215,7 @@ class Fleet:
         except exceptions.AlreadyEnqueued:
             return None
 
-    async def tick(self) -> dict:
+    async def tick(self) -> dict[str, Any]:
         """The schedule: defer every user with sync on, then retry the jobs of dead workers."""
         users = await asyncio.to_thread(self.directory.refresh)
         queued = [job for job in [await self.defer_async(u) for u in users] if job is not None]
@@ -253,7 +256,7 @@ class Fleet:
 
             s = self.settings
             self._engines = queue.Queue()
-            budgets: dict = {}
+            budgets: dict[str, fleet_store.PgApiBudget] = {}
             for _ in range(count):
                 base = build_engine(
                     s.sia_url or "",
@@ -276,7 +279,7 @@ class Fleet:
                 self._engines.put(engine)
         return self._engines
 
-    def run_pass(self, user_id: str, job_id: int | None) -> dict:
+    def run_pass(self, user_id: str, job_id: int | None) -> dict[str, Any]:
         """One pass for one user, logged in `fleet_passes` (worker, user, start, end, outcome)."""
         pass_id = fleet_store.start_pass(self.db, self.name, user_id, job_id)
         try:

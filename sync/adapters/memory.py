@@ -8,10 +8,12 @@ collection errors; SIA tombstones, `updated_at` that never goes backwards, idemp
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sync.domain import EXTERNAL_ID_FIELD, iso_ms, parse_stamp
+from sync.ports import Clock, Row
 
 if TYPE_CHECKING:
     from sync.budget import ApiBudget
@@ -20,19 +22,19 @@ if TYPE_CHECKING:
 CLOSED_STATUSES = {"Completed"}
 
 
-def _sf_stamp(clock) -> str:
+def _sf_stamp(clock: Clock) -> str:
     now = clock.now()
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
 
 
-def _err(code: str, message: str) -> dict:
+def _err(code: str, message: str) -> Row:
     return {"id": None, "success": False, "errors": [{"statusCode": code, "message": message, "fields": []}]}
 
 
 class MemorySalesforce:
-    def __init__(self, clock, closed_statuses: set[str] | None = None) -> None:
+    def __init__(self, clock: Clock, closed_statuses: set[str] | None = None) -> None:
         self.clock = clock
-        self.records: dict[str, dict] = {}
+        self.records: dict[str, Row] = {}
         self.closed = set(closed_statuses or CLOSED_STATUSES)
         self._ids = itertools.count(1)
         self.calls = 0
@@ -47,10 +49,10 @@ class MemorySalesforce:
         return _sf_stamp(self.clock)
 
     # -- acting as a Salesforce user (test helpers) ------------------------------------------
-    def create(self, owner_id: str, **fields) -> str:
+    def create(self, owner_id: str, **fields: Any) -> str:
         task_id = f"00T{next(self._ids):012d}AAA"
         now = _sf_stamp(self.clock)
-        record = {
+        record: Row = {
             "Id": task_id,
             "Subject": None,
             "Status": "Not Started",
@@ -69,7 +71,7 @@ class MemorySalesforce:
         self.records[task_id] = record
         return task_id
 
-    def edit(self, task_id: str, **fields) -> None:
+    def edit(self, task_id: str, **fields: Any) -> None:
         record = self.records[task_id]
         record.update(fields)
         record["IsClosed"] = record["Status"] in self.closed
@@ -84,7 +86,7 @@ class MemorySalesforce:
     def purge(self, task_id: str) -> None:
         self.records.pop(task_id, None)
 
-    def live(self, owner_id: str | None = None) -> list[dict]:
+    def live(self, owner_id: str | None = None) -> list[Row]:
         return [
             r
             for r in self.records.values()
@@ -94,7 +96,7 @@ class MemorySalesforce:
     # -- the port ------------------------------------------------------------------------------
     def changes(
         self, owner_id: str, since: str | None, after_id: str | None = None, lookback_from: str | None = None
-    ) -> list[dict]:
+    ) -> list[Row]:
         self.calls += 1
         rows = [r for r in self.records.values() if r["OwnerId"] == owner_id]
         if since:
@@ -102,7 +104,7 @@ class MemorySalesforce:
             if after_id:
                 window = parse_stamp(lookback_from) if lookback_from else floor
 
-                def wanted(r):
+                def wanted(r: Row) -> bool:
                     stamp = parse_stamp(r["SystemModstamp"])
                     return (stamp, r["Id"]) > (floor, after_id) or window <= stamp < floor
 
@@ -114,7 +116,7 @@ class MemorySalesforce:
 
     def change_pages(
         self, owner_id: str, since: str | None, after_id: str | None = None, lookback_from: str | None = None
-    ):
+    ) -> Iterator[list[Row]]:
         """`changes` in pages of `page_size` rows, each page one call (like queryAll's nextRecordsUrl)."""
         calls = self.calls
         rows = self.changes(owner_id, since, after_id, lookback_from)
@@ -124,11 +126,11 @@ class MemorySalesforce:
             self.calls += 1
             yield rows[start : start + self.page_size]
 
-    def by_ids(self, ids: list[str]) -> list[dict]:
+    def by_ids(self, ids: list[str]) -> list[Row]:
         self.calls += 1
         return [dict(self.records[i]) for i in ids if i in self.records]
 
-    def by_external_ids(self, sia_ids: list[str]) -> list[dict]:
+    def by_external_ids(self, sia_ids: list[str]) -> list[Row]:
         self.calls += 1
         wanted = set(sia_ids)
         return [dict(r) for r in self.records.values() if r.get(EXTERNAL_ID_FIELD) in wanted]
@@ -137,15 +139,15 @@ class MemorySalesforce:
         self.calls += 1
         return self.users.get(username)
 
-    def _check(self, fields: dict) -> dict | None:
+    def _check(self, fields: Row) -> Row | None:
         for name, limit in (("Subject", 255), ("Description", 32000)):
             if isinstance(fields.get(name), str) and len(fields[name]) > limit:
                 return _err("STRING_TOO_LONG", f"{name}: data value too large (max length={limit})")
         return None
 
-    def upsert(self, records: list[dict]) -> list[dict]:
+    def upsert(self, records: list[Row]) -> list[Row]:
         self.calls += 1
-        out = []
+        out: list[Row] = []
         for rec in records:
             fields = {k: v for k, v in rec.items() if k != "attributes"}
             problem = self._check(fields)
@@ -167,9 +169,9 @@ class MemorySalesforce:
                 )
         return out
 
-    def update(self, records: list[dict]) -> list[dict]:
+    def update(self, records: list[Row]) -> list[Row]:
         self.calls += 1
-        out = []
+        out: list[Row] = []
         for rec in records:
             fields = {k: v for k, v in rec.items() if k not in ("attributes", "Id")}
             record = self.records.get(rec["Id"])
@@ -184,9 +186,9 @@ class MemorySalesforce:
             out.append({"id": rec["Id"], "success": True, "errors": []})
         return out
 
-    def delete(self, ids: list[str]) -> list[dict]:
+    def delete(self, ids: list[str]) -> list[Row]:
         self.calls += 1
-        out = []
+        out: list[Row] = []
         for task_id in ids:
             record = self.records.get(task_id)
             if record is None or record["IsDeleted"]:
@@ -198,10 +200,10 @@ class MemorySalesforce:
 
 
 class MemorySia:
-    def __init__(self, clock) -> None:
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.users: dict[str, dict] = {}
-        self.tasks: dict[str, dict] = {}
+        self.users: dict[str, Row] = {}
+        self.tasks: dict[str, Row] = {}
         self.template: str | None = None
         self._ids = itertools.count(1)
         self._keys: dict[tuple[str, str], str] = {}
@@ -257,10 +259,10 @@ class MemorySia:
             now = parse_stamp(previous) + timedelta(milliseconds=1)
         return iso_ms(now)
 
-    def create_task(self, user_id: str, name: str, **fields) -> str:
+    def create_task(self, user_id: str, name: str, **fields: Any) -> str:
         task_id = f"tsk_{next(self._ids)}"
         now = self._stamp()
-        task = {
+        task: Row = {
             "id": task_id,
             "user_id": user_id,
             "type": "custom",
@@ -282,7 +284,7 @@ class MemorySia:
         self.tasks[task_id] = task
         return task_id
 
-    def edit_task(self, task_id: str, **fields) -> dict:
+    def edit_task(self, task_id: str, **fields: Any) -> Row:
         task = self.tasks[task_id]
         task.update(fields)
         task["updated_at"] = self._stamp(task["updated_at"])
@@ -292,7 +294,7 @@ class MemorySia:
         task = self.tasks[task_id]
         task["deleted_at"] = task["updated_at"] = self._stamp(task["updated_at"])
 
-    def live(self, user_id: str | None = None) -> list[dict]:
+    def live(self, user_id: str | None = None) -> list[Row]:
         return [
             t
             for t in self.tasks.values()
@@ -300,7 +302,7 @@ class MemorySia:
         ]
 
     # -- the port ------------------------------------------------------------------------------
-    def sync_users(self) -> list[dict]:
+    def sync_users(self) -> list[Row]:
         self.calls += 1
         return [dict(u) for u in self.users.values() if u["task_sync"]["enabled"]]
 
@@ -308,7 +310,7 @@ class MemorySia:
         self.calls += 1
         return self.template
 
-    def changes(self, user_id: str, since: str | None, after_id: str | None = None) -> list[dict]:
+    def changes(self, user_id: str, since: str | None, after_id: str | None = None) -> list[Row]:
         self.calls += 1
         rows = [t for t in self.tasks.values() if t["user_id"] == user_id]
         if since and after_id:
@@ -319,14 +321,14 @@ class MemorySia:
         rows.sort(key=lambda t: (parse_stamp(t["updated_at"]), t["id"]))
         return [dict(t) for t in rows]
 
-    def get(self, user_id: str, task_id: str) -> dict | None:
+    def get(self, user_id: str, task_id: str) -> Row | None:
         self.calls += 1
         task = self.tasks.get(task_id)
         return dict(task) if task and task["user_id"] == user_id else None
 
-    def batch(self, user_id: str, operations: list[dict]) -> list[dict]:
+    def batch(self, user_id: str, operations: list[Row]) -> list[Row]:
         self.calls += 1
-        out = []
+        out: list[Row] = []
         for op in operations:
             if op["op"] == "create":
                 key = (user_id, op.get("idempotency_key") or "")

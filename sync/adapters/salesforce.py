@@ -8,20 +8,28 @@ Every HTTP call except the login is counted in `calls`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
-from simple_salesforce import Salesforce, format_soql
+from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
+from simple_salesforce.format import format_soql
 
 from sync.domain import EXTERNAL_ID_FIELD, SF_READ_FIELDS, answer_time
 from sync.errors import AuthError, SyncError, TransientError, error_for
+from sync.ports import Row
 from sync.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from sync.budget import ApiBudget
 
 BATCH = 200
 IDS_PER_QUERY = 200
 
+T = TypeVar("T")
 
-def _chunks(items: list, size: int) -> Iterator[list]:
+
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -50,11 +58,12 @@ def _with_timeout(session: requests.Session, seconds: float) -> requests.Session
     made through this session (logins included) a connect+read timeout unless the caller set one."""
     original = session.request
 
-    def request(method, url, **kwargs):
+    def request(method: str | bytes, url: str | bytes, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", seconds)
         return original(method, url, **kwargs)
 
-    session.request = request  # type: ignore[method-assign]
+    # the wrapper takes requests' other parameters by keyword only (simple-salesforce passes them so)
+    session.request = request  # type: ignore[method-assign, assignment]
     return session
 
 
@@ -88,7 +97,9 @@ class SalesforceAdapter:
         self.logins = 0
         self.server_time: str | None = None  # Salesforce's clock at its last answer (HTTP Date)
         self.last_total_size: int | None = None
-        self.governor = None  # a sync.budget.ApiBudget shared by the org's users (set by the engine)
+        self.governor: ApiBudget | None = (
+            None  # a sync.budget.ApiBudget shared by the org's users (set by the engine)
+        )
 
     # -- plumbing ----------------------------------------------------------------------------
     @property
@@ -104,14 +115,16 @@ class SalesforceAdapter:
                 session.hooks["response"].append(self._note_server_time)
         return self._sf
 
-    def _note_server_time(self, response, *args, **kwargs) -> None:
+    def _note_server_time(self, response: requests.Response, *args: object, **kwargs: object) -> None:
         """R4.3: a stamp on Salesforce's own clock for the moment of our writes (second precision)."""
         when = answer_time(response)
         if when is not None:
             self.server_time = when.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
-    def _call(self, fn: Callable[[Salesforce], object]):
-        def attempt():
+    def _call(self, fn: Callable[[Salesforce], Any]) -> Any:
+        """`fn`'s answer (simple-salesforce's parsed JSON, untyped), retried and governed."""
+
+        def attempt() -> Any:
             client = self.client
             if self.governor is not None:  # F3/F4: refuse the call before making it
                 self.governor.before_call()
@@ -132,7 +145,7 @@ class SalesforceAdapter:
     # -- reads -------------------------------------------------------------------------------
     def changes(
         self, owner_id: str, since: str | None, after_id: str | None = None, lookback_from: str | None = None
-    ) -> list[dict]:
+    ) -> list[Row]:
         """Rows owned by `owner_id` changed at/after `since` (a SOQL datetime), deleted ones included.
 
         With `after_id` the lower bound is the strict keyset (SystemModstamp, Id) > (since, after_id);
@@ -143,7 +156,7 @@ class SalesforceAdapter:
 
     def change_pages(
         self, owner_id: str, since: str | None, after_id: str | None = None, lookback_from: str | None = None
-    ) -> Iterator[list[dict]]:
+    ) -> Iterator[list[Row]]:
         """`changes`, one page (up to `page_size` rows) at a time - for the O(page) first import."""
         where = format_soql("OwnerId = {}", owner_id)
         if since and after_id:
@@ -165,28 +178,28 @@ class SalesforceAdapter:
         )
         return self._query_pages(soql)
 
-    def by_ids(self, ids: list[str]) -> list[dict]:
+    def by_ids(self, ids: list[str]) -> list[Row]:
         """Rows for these ids, soft-deleted ones included; ids purged from the recycle bin are missing."""
-        rows: list[dict] = []
+        rows: list[Row] = []
         for chunk in _chunks(list(ids), IDS_PER_QUERY):
             rows += self._query_all(
                 format_soql(f"SELECT {', '.join(SF_READ_FIELDS)} FROM Task WHERE Id IN {{}}", chunk)
             )
         return rows
 
-    def by_external_ids(self, sia_ids: list[str]) -> list[dict]:
+    def by_external_ids(self, sia_ids: list[str]) -> list[Row]:
         """Rows carrying these External IDs (`SIA_Task_Id__c`), soft-deleted ones included - how a
         restart finds the tasks a dead pass's upserts made (R4.6/F8)."""
-        rows: list[dict] = []
+        rows: list[Row] = []
         for chunk in _chunks(list(sia_ids), IDS_PER_QUERY):
             soql = f"SELECT {', '.join(SF_READ_FIELDS)} FROM Task WHERE {EXTERNAL_ID_FIELD} IN {{}}"
             rows += self._query_all(format_soql(soql, chunk))
         return rows
 
-    def _query_all(self, soql: str) -> list[dict]:
+    def _query_all(self, soql: str) -> list[Row]:
         return [row for page in self._query_pages(soql) for row in page]
 
-    def _query_pages(self, soql: str) -> Iterator[list[dict]]:
+    def _query_pages(self, soql: str) -> Iterator[list[Row]]:
         """One `queryAll`, page by page (`nextRecordsUrl`); a page is only yielded whole."""
         headers = {"Sforce-Query-Options": f"batchSize={self.page_size}"}
         page = self._call(lambda sf: sf.query(soql, include_deleted=True, headers=headers))
@@ -194,11 +207,11 @@ class SalesforceAdapter:
         yield [_plain(r) for r in page["records"]]
         while not page.get("done", True):
             url = page["nextRecordsUrl"]
-            page = self._call(
-                lambda sf, url=url: sf.query_more(
-                    url, identifier_is_url=True, include_deleted=True, headers=headers
-                )
-            )
+
+            def more(sf: Salesforce, url: str = url) -> Any:
+                return sf.query_more(url, identifier_is_url=True, include_deleted=True, headers=headers)
+
+            page = self._call(more)
             yield [_plain(r) for r in page["records"]]
 
     def find_user_id(self, username: str) -> str | None:
@@ -208,39 +221,45 @@ class SalesforceAdapter:
         return page["records"][0]["Id"] if page.get("records") else None
 
     # -- writes (sObject Collections, <= 200 per call) ---------------------------------------
-    def upsert(self, records: list[dict]) -> list[dict]:
-        out: list[dict] = []
+    def upsert(self, records: list[Row]) -> list[Row]:
+        out: list[Row] = []
         for chunk in _chunks(records, BATCH):
-            out += self._call(
-                lambda sf, c=chunk: sf.restful(
+
+            def upsert(sf: Salesforce, c: list[Row] = chunk) -> Any:
+                return sf.restful(
                     f"composite/sobjects/Task/{EXTERNAL_ID_FIELD}",
                     method="PATCH",
                     json={"allOrNone": False, "records": c},
                 )
-            )
+
+            out += self._call(upsert)
         return out
 
-    def update(self, records: list[dict]) -> list[dict]:
-        out: list[dict] = []
+    def update(self, records: list[Row]) -> list[Row]:
+        out: list[Row] = []
         for chunk in _chunks(records, BATCH):
             body = [{"attributes": {"type": "Task"}, **r} for r in chunk]
-            out += self._call(
-                lambda sf, b=body: sf.restful(
+
+            def update(sf: Salesforce, b: list[Row] = body) -> Any:
+                return sf.restful(
                     "composite/sobjects", method="PATCH", json={"allOrNone": False, "records": b}
                 )
-            )
+
+            out += self._call(update)
         return out
 
-    def delete(self, ids: list[str]) -> list[dict]:
-        out: list[dict] = []
+    def delete(self, ids: list[str]) -> list[Row]:
+        out: list[Row] = []
         for chunk in _chunks(ids, BATCH):
-            out += self._call(
-                lambda sf, c=chunk: sf.restful(
+
+            def delete(sf: Salesforce, c: list[str] = chunk) -> Any:
+                return sf.restful(
                     "composite/sobjects", method="DELETE", params={"ids": ",".join(c), "allOrNone": "false"}
                 )
-            )
+
+            out += self._call(delete)
         return out
 
 
-def _plain(record: dict) -> dict:
+def _plain(record: Row) -> Row:
     return {k: v for k, v in dict(record).items() if k != "attributes"}

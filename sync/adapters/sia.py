@@ -8,12 +8,17 @@ endpoint, 200 operations per call. Every HTTP call is counted in `calls`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from sync.domain import answer_time, iso_ms
 from sync.errors import SyncError, TransientError, error_for
+from sync.ports import Row
 from sync.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from sync.report import UserReport
 
 BATCH = 200
 PAGE = 1000
@@ -46,16 +51,16 @@ class SiaAdapter:
         path: str,
         *,
         user_id: str | None = None,
-        ok=(200, 201, 204),
+        ok: tuple[int, ...] = (200, 201, 204),
         allow_404: bool = False,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> Any:
         headers = {"Authorization": f"Bearer {self.service_token}"}
         if user_id:
             headers["X-SIA-User"] = user_id
         url = f"{self.base_url}/api/v1{path}"
 
-        def attempt():
+        def attempt() -> Any:
             self.calls += 1
             try:
                 response = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
@@ -82,13 +87,15 @@ class SiaAdapter:
             self.server_time = iso_ms(when)
 
     # -- service endpoints -------------------------------------------------------------------
-    def sync_users(self) -> list[dict]:
-        return self._request("GET", "/service/sync_users")["data"]
+    def sync_users(self) -> list[Row]:
+        users: list[Row] = self._request("GET", "/service/sync_users")["data"]
+        return users
 
     def subject_template(self) -> str | None:
-        return (self._request("GET", "/service/subject_template") or {}).get("template")
+        template: str | None = (self._request("GET", "/service/subject_template") or {}).get("template")
+        return template
 
-    def report_outcome(self, report) -> bool:
+    def report_outcome(self, report: UserReport) -> bool:
         """Tell SIA how a user's pass went (a `sync.report.UserReport`), for its Settings and admin pages.
 
         One attempt, never retried, never raised: the sync's health display must not fail or slow a pass
@@ -133,18 +140,18 @@ class SiaAdapter:
             return False
 
     # -- tasks ---------------------------------------------------------------------------------
-    def changes(self, user_id: str, since: str | None, after_id: str | None = None) -> list[dict]:
+    def changes(self, user_id: str, since: str | None, after_id: str | None = None) -> list[Row]:
         """Tasks incl. tombstones changed at/after `since`, ordered by (updated_at, id).
 
         With `after_id` the lower bound is the strict keyset (updated_at, id) > (since, after_id), the
         contract's `after` parameter: an idle pass reads nothing even when many tasks share one stamp.
         """
-        params: dict = {"include_deleted": "true", "limit": self.page_size}
+        params: dict[str, Any] = {"include_deleted": "true", "limit": self.page_size}
         if since and after_id:
             params["after"] = f"{since},{after_id}"
         elif since:
             params["updated_since"] = since
-        out: list[dict] = []
+        out: list[Row] = []
         while True:
             page = self._request("GET", "/tasks", user_id=user_id, params=params)
             out += page["data"]
@@ -152,13 +159,14 @@ class SiaAdapter:
                 return out
             params = {"include_deleted": "true", "limit": self.page_size, "cursor": page["next_cursor"]}
 
-    def get(self, user_id: str, task_id: str) -> dict | None:
-        return self._request(
+    def get(self, user_id: str, task_id: str) -> Row | None:
+        task: Row | None = self._request(
             "GET", f"/tasks/{task_id}", user_id=user_id, allow_404=True, params={"include_deleted": "true"}
         )
+        return task
 
-    def batch(self, user_id: str, operations: list[dict]) -> list[dict]:
-        out: list[dict] = []
+    def batch(self, user_id: str, operations: list[Row]) -> list[Row]:
+        out: list[Row] = []
         for start in range(0, len(operations), BATCH):
             chunk = operations[start : start + BATCH]
             out += self._request("POST", "/tasks/batch", user_id=user_id, json={"operations": chunk})[
@@ -167,7 +175,7 @@ class SiaAdapter:
         return out
 
 
-def _task_name(task) -> str:
+def _task_name(task: object) -> str:
     """An error's task ({"sia": id, "salesforce": id}) as words: 'SIA tsk_1 / Salesforce 00T...'."""
     if isinstance(task, dict):
         names = {"sia": "SIA", "salesforce": "Salesforce"}
