@@ -29,6 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from sync.cli_options import (
+    api_budget_option,
+    salesforce_options,
+    service_token_option,
+    sia_url_option,
+)
 from sync.errors import SyncError
 from sync.report import PassReport, render_text
 from sync.state import DEFAULT_URL
@@ -153,13 +159,10 @@ def summary_lines(report: PassReport) -> list[str]:
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.option("--sia-url", envvar="TASKSYNC_SIA_URL", required=True, help="SIA base URL.")
-@click.option("--service-token", envvar="TASKSYNC_SIA_TOKEN", required=True, help="SIA service token.")
+@sia_url_option
+@service_token_option
 @state_option
-@click.option(
-    "--salesforce-url", envvar="TASKSYNC_SF_URL", default=None, help="A mock Salesforce server URL."
-)
-@click.option("--ca-bundle", envvar="TASKSYNC_SF_CA_BUNDLE", default=None, help="CA file for Salesforce TLS.")
+@salesforce_options
 @click.option("--once", "mode", flag_value="once", default=True, help="One pass for every user (default).")
 @click.option("--interval", type=float, default=None, help="Run as a daemon: a pass every SECONDS.")
 @click.option(
@@ -175,13 +178,8 @@ def summary_lines(report: PassReport) -> list[str]:
     is_flag=True,
     help="Confirm deletions the mass-delete guard held back (F16); applies to the next pass only.",
 )
-@click.option(
-    "--api-budget",
-    type=click.FloatRange(0, 1, min_open=True),
-    envvar="TASKSYNC_API_BUDGET",
-    default=0.9,
-    show_default=True,
-    help="Stop calling Salesforce for the rest of a pass at this share of the org's API allocation.",
+@api_budget_option(
+    "Stop calling Salesforce for the rest of a pass at this share of the org's API allocation."
 )
 @click.option(
     "--reconcile-every",

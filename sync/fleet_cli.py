@@ -22,6 +22,13 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
+from sync.cli_options import (
+    api_budget_option,
+    salesforce_options,
+    service_token_option,
+    sia_url_option,
+)
+
 # The fleet's modules import Procrastinate and psycopg (the `postgres` extra): imported inside the
 # commands, so `tasksync run` on SQLite works without them.
 if TYPE_CHECKING:
@@ -81,12 +88,9 @@ def _fleet(state_db: str, **kwargs: Any) -> Fleet:
 # -- tasksync worker -------------------------------------------------------------------------------
 @click.command(context_settings=CONTEXT)
 @state_db_option
-@click.option("--sia-url", envvar="TASKSYNC_SIA_URL", required=True, help="SIA base URL.")
-@click.option("--service-token", envvar="TASKSYNC_SIA_TOKEN", required=True, help="SIA service token.")
-@click.option(
-    "--salesforce-url", envvar="TASKSYNC_SF_URL", default=None, help="A mock Salesforce server URL."
-)
-@click.option("--ca-bundle", envvar="TASKSYNC_SF_CA_BUNDLE", default=None, help="CA file for Salesforce TLS.")
+@sia_url_option
+@service_token_option
+@salesforce_options
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 64),
@@ -101,14 +105,7 @@ def _fleet(state_db: str, **kwargs: Any) -> Fleet:
     show_default=True,
     help="Seconds between two passes of every user with sync on (the fleet-wide schedule).",
 )
-@click.option(
-    "--api-budget",
-    type=click.FloatRange(0, 1, min_open=True),
-    envvar="TASKSYNC_API_BUDGET",
-    default=0.9,
-    show_default=True,
-    help="The fleet stops calling an org at this share of its API allocation (kept in PostgreSQL).",
-)
+@api_budget_option("The fleet stops calling an org at this share of its API allocation (kept in PostgreSQL).")
 @click.option(
     "--heartbeat",
     type=click.FloatRange(min=0.1),
