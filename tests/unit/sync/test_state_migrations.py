@@ -14,6 +14,7 @@ from sync.cursor import Cursor
 from sync.state import StateStore
 from sync.state.migrate import head
 from sync.state.models import Base
+from tasksync_common.instants import parse_instant as at
 
 # The schema exactly as the engine made it before migrations (SQLAlchemy create_all on SQLite).
 PREVIOUS_SCHEMA = [
@@ -87,7 +88,7 @@ def test_a_database_of_the_previous_schema_is_stamped_upgraded_and_keeps_its_row
         {"name": "a"},
     )
     assert store.user("usr_1").salesforce_user_id == "005000000000001AAA"
-    assert store.cursor("usr_1", "sia") == Cursor("2026-11-28T12:01:00.000Z", "tsk_1", True, 0)
+    assert store.cursor("usr_1", "sia") == Cursor(at("2026-11-28T12:01:00.000Z"), "tsk_1", True, 0)
     assert [(e.task_id, e.attempts) for e in store.task_errors()] == [("tsk_2", 2)]
     assert [d.sia_id for d in store.deletions()] == ["tsk_3"]
     assert [r.id for r in store.runs()] == [1]
