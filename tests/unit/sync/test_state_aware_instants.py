@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, insert, inspect, select, text
 
 from sync.engine import Engine
 from sync.state import StateStore
 from sync.state.migrate import alembic_config, head
-from sync.state.models import Cursor, Link, Run, UserState, UtcDateTime
+from sync.state.models import Base, Cursor, Link, Run, UserState, UtcDateTime
 from tasksync_common.instants import iso_ms, salesforce_ms
 from tests.postgres.conftest import pg_server, pg_url  # noqa: F401 - fixtures of the PostgreSQL case
 from tests.unit.sync.conftest import OWNER, World
@@ -89,6 +91,7 @@ def test_a_0003_database_is_upgraded_exactly_and_the_engine_syncs_on_from_it(url
                 assert got == before[model.__tablename__]
             instants = [c for c in inspect(conn).get_columns("sync_links") if c["name"].endswith("_stamp")]
             assert all("TIME" in str(c["type"]).upper() for c in instants)
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []  # = the models
         assert store.links(w.user) == links_before
         assert store.cursor(w.user, "salesforce").stamp.tzinfo is UTC
         w.state = store
