@@ -20,11 +20,12 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
-from mock_core.clock import Clock, parse_instant
+from mock_core.clock import Clock
 from mock_core.errors import AdminError, DroppedConnection, MockCoreError
 from mock_core.faults import Fault, FaultPlan
 from mock_core.guard import GuardLimits, InputRejected, check_request
 from mock_core.journal import Journal, JournalEntry
+from tasksync_common.instants import parse_instant
 
 ADMIN_PREFIX = "/__admin"
 ADMIN_TOKEN_HEADER = "X-Admin-Token"

@@ -44,7 +44,6 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from sqlalchemy import Boolean, and_, false, func, literal, not_, or_, true, type_coerce
 from sqlalchemy.sql.elements import ColumnElement, Grouping
 
-from mock_core.clock import parse_instant
 from mock_salesforce.ids import to18
 from mock_salesforce.soql_values import (
     ESCAPE_RE,
@@ -61,6 +60,7 @@ from mock_salesforce.soql_values import (
     decode_string,
     is_nullable,
 )
+from tasksync_common.instants import parse_instant
 
 __all__ = ["CompiledQuery", "FieldInfo", "ObjectInfo", "OrderKey", "SoqlError", "after_row", "compile_soql"]
 

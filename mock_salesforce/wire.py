@@ -10,6 +10,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from mock_salesforce.errors import JSON_CONTENT_TYPE, JsonParserError
+from tasksync_common.instants import parse_instant, salesforce_ms
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -27,12 +28,8 @@ def naive_utc(dt: datetime) -> datetime:
 
 
 def format_datetime(value: datetime | None) -> str | None:
-    """`2026-11-28T17:01:54.000+0000` — millis, `+0000` without a colon."""
-    if value is None:
-        return None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+    """`2026-11-28T17:01:54.000+0000` — millis, `+0000` without a colon (naive values are UTC)."""
+    return None if value is None else salesforce_ms(value)
 
 
 def format_date(value: date | None) -> str | None:
@@ -61,20 +58,9 @@ def parse_datetime(text: str) -> datetime:
 
     A value without an offset is read as UTC. Raises ValueError.
     """
-    value = text.strip()
-    if not value or "T" not in value:
+    if "T" not in text or not text.strip():
         raise ValueError(text)
-    value = value.replace("Z", "+00:00").replace("z", "+00:00")
-    match = re.search(r"([+-])(\d{2})(\d{2})$", value)
-    if match and not re.search(r"[+-]\d{2}:\d{2}$", value):
-        value = value[: match.start()] + f"{match.group(1)}{match.group(2)}:{match.group(3)}"
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    try:
-        return naive_utc(parsed)
-    except OverflowError as exc:  # an extreme offset pushes the instant out of datetime's range
-        raise ValueError(text) from exc
+    return naive_utc(parse_instant(text))
 
 
 def parse_date(text: str) -> date:

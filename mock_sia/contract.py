@@ -23,10 +23,10 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mock_core.clock import parse_instant
 from mock_sia.errors import BadRequest, NotFound, SiaError, ValidationFailed
 from mock_sia.template import TemplateError, validate_template
 from mock_sia.wire import decode_cursor
+from tasksync_common.instants import parse_instant
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.yaml"
 DOC_URI = "urn:sia-openapi"

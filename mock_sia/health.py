@@ -19,6 +19,7 @@ from mock_sia.errors import ValidationFailed
 from mock_sia.models import SyncHealth, User
 from mock_sia.store import SiaStore, UserInfo
 from mock_sia.wire import ms_to_iso, zone
+from tasksync_common.instants import parse_instant
 
 STATES = ("ok", "stopped", "deferred")
 COUNTS = ("created", "updated", "deleted", "skipped", "conflicts", "deletions")
@@ -120,7 +121,7 @@ def ago(then_iso: str | None, now: datetime) -> str:
     """'just now', '2 minutes ago', '3 hours ago', '2 days ago'."""
     if then_iso is None:
         return "never"
-    then = datetime.fromisoformat(then_iso.replace("Z", "+00:00"))
+    then = parse_instant(then_iso)
     seconds = max(0, int((now - then).total_seconds()))
     for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
         if seconds >= size:
@@ -133,7 +134,7 @@ def local_time(iso: str | None, time_zone: str) -> str | None:
     """A UTC stamp as the rep reads it: '28 Nov 2026, 13:05 (Europe/Berlin)'."""
     if iso is None:
         return None
-    at = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(zone(time_zone))
+    at = parse_instant(iso).astimezone(zone(time_zone))
     return f"{at.day} {at:%b %Y, %H:%M} ({time_zone})"
 
 

@@ -14,13 +14,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mock_core.clock import parse_instant
 from mock_sia.errors import BadRequest, SiaError, ValidationFailed
 from mock_sia.models import (
     SalesforceConnection,
     Task,
     TaskSyncSetting,
 )
+from tasksync_common.instants import iso_ms, parse_instant
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MS = timedelta(milliseconds=1)
@@ -64,10 +64,7 @@ def to_ms(at: datetime) -> int:
 
 def ms_to_iso(ms: int | None) -> str | None:
     """UTC, ISO-8601 with milliseconds and `Z`."""
-    if ms is None:
-        return None
-    at = EPOCH + timedelta(milliseconds=ms)
-    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return None if ms is None else iso_ms(EPOCH + timedelta(milliseconds=ms))
 
 
 def parse_date(value: Any, field: str, error: type[SiaError] = ValidationFailed) -> date | None:

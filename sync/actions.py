@@ -9,9 +9,11 @@ batches the writes and calls these methods, with no dispatch on row names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sync.domain import Conflict, LinkObs, Row, content_hash, later_stamp, parse_stamp, sf_view, sia_view
+from sync.domain import Conflict, LinkObs, Row, content_hash, instant, later_stamp, sf_view, sia_view
+from tasksync_common.instants import parse_instant
 
 if TYPE_CHECKING:
     from sync.report import UserReport
@@ -99,7 +101,7 @@ class Action:
         """Its JSON form for an intent (a shallow copy: `dataclasses.asdict` deep-copied every task
         and cost the push 10 % of its time - issue 9)."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["link"] = dict(vars(self.link)) if self.link else None
+        data["link"] = _link_json(self.link) if self.link else None
         data["conflicts"] = [dict(vars(c)) for c in self.conflicts]
         return {"row": self.row, **data}
 
@@ -166,7 +168,7 @@ class Import(Action):
         link = self.link or LinkObs(sia_id=task["id"], sf_id=record["Id"])
         link.sia_id, link.live = task["id"], True
         link.generation = self._generation()
-        _set_sia(link, sia_view(task), task.get("updated_at"))
+        _set_sia(link, sia_view(task), instant(task.get("updated_at")))
         _set_sf(link, sf_view(record), later_stamp(read_at.sf, record["SystemModstamp"]))
         batch.links.append(link)
         batch.cleared.append((SF, record["Id"]))
@@ -196,7 +198,7 @@ class CreateInSalesforce(Action):
         task = self.sia_task
         link = LinkObs(sia_id=task["id"], sf_id=p.sf_result["id"])
         _set_sia(link, sia_view(task), later_stamp(read_at.sia, task.get("updated_at")))
-        _set_sf(link, self.new_sf_values or {}, p.sf_written_at or read_at.sf)
+        _set_sf(link, self.new_sf_values or {}, instant(p.sf_written_at or read_at.sf))
         batch.links.append(link)
         ur.created[SF] += 1
 
@@ -223,14 +225,14 @@ class Reconcile(Action):
         if self.sia_patch:
             assert p.sia_result is not None
             written = p.sia_result["data"]
-            _set_sia(link, sia_view(written), written.get("updated_at"))
+            _set_sia(link, sia_view(written), instant(written.get("updated_at")))
             ur.updated[SIA] += 1
         else:
             values = sia_view(task) if task else (self.new_sia_values or {})
             stamp = later_stamp(read_at.sia, task.get("updated_at") if task else None)
             _set_sia(link, values, stamp or link.sia_stamp)
         if self.sf_patch and p.sf_written_at:
-            sf_stamp: str | None = p.sf_written_at
+            sf_stamp = instant(p.sf_written_at)
         else:
             sf_stamp = later_stamp(read_at.sf, record["SystemModstamp"] if record else None) or link.sf_stamp
         _set_sf(link, self.new_sf_values or {}, sf_stamp)
@@ -338,10 +340,24 @@ def from_json(data: Row) -> Action:
     error = data.pop("error", None)
     return kind(
         **data,
-        link=LinkObs(**link) if link else None,
+        link=_link_from_json(link) if link else None,
         conflicts=[Conflict(**c) for c in conflicts],
         error=(error[0], error[1]) if error else None,
     )
+
+
+STAMPS = ("sia_stamp", "sf_stamp")
+
+
+def _link_json(link: LinkObs) -> Row:
+    data = dict(vars(link))
+    for name in STAMPS:  # instants as ISO text, to the microsecond (read back exactly)
+        data[name] = data[name].isoformat() if data[name] else None
+    return data
+
+
+def _link_from_json(data: Row) -> LinkObs:
+    return LinkObs(**{**data, **{name: instant(data.get(name)) for name in STAMPS}})
 
 
 def fail(batch: Batch, ur: UserReport, action: Action, code: str | None, message: str) -> None:
@@ -359,21 +375,21 @@ def fail(batch: Batch, ur: UserReport, action: Action, code: str | None, message
 # stamp Salesforce's clock at this sync (its clock right after our write, else at the read) - so "time
 # since the last sync" starts at the same moment on both sides, each measured on its own clock, and
 # the two clocks are never compared with each other.
-def _set_sia(link: LinkObs, values: Row, stamp: str | None) -> None:
+def _set_sia(link: LinkObs, values: Row, stamp: datetime | None) -> None:
     link.sia_values = dict(values)
     link.sia_hash = content_hash(link.sia_values)
     link.sia_stamp = stamp
 
 
-def _set_sf(link: LinkObs, values: Row, stamp: str | None) -> None:
+def _set_sf(link: LinkObs, values: Row, stamp: datetime | None) -> None:
     link.sf_values = dict(values)
     link.sf_hash = content_hash(link.sf_values)
     link.sf_stamp = stamp
 
 
-def _after(stamp: str, baseline: str | None) -> bool:
-    """Whether `stamp` lies after `baseline` (both of ONE system's clock; no baseline: yes)."""
-    return baseline is None or parse_stamp(stamp) > parse_stamp(baseline)
+def _after(stamp: str, baseline: datetime | None) -> bool:
+    """Whether the wire `stamp` lies after `baseline` (both of ONE system's clock; no baseline: yes)."""
+    return baseline is None or parse_instant(stamp) > baseline
 
 
 def _text(value: object) -> str | None:

@@ -25,6 +25,7 @@ import logging
 import signal
 import sys
 import threading
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -38,6 +39,7 @@ from sync.cli_options import (
 from sync.errors import SyncError
 from sync.report import PassReport, render_text
 from sync.state import DEFAULT_URL
+from tasksync_common.instants import iso_ms
 
 # Issue 9: `tasksync --help` loads none of SQLAlchemy, simple-salesforce, requests or the engine;
 # each command imports what it uses, inside its function.
@@ -387,6 +389,11 @@ def status(state_db: str, as_json: bool) -> None:
             click.echo(f"user {held['user_id']} ALERT {a['alert']} ({a['rule']}): {a['message']}")
 
 
+def _text(at: datetime | None) -> str | None:
+    """A state instant as status prints it (`2026-11-28T12:00:00.000Z`)."""
+    return None if at is None else iso_ms(at)
+
+
 def _status_data(store: StateStore) -> dict[str, Any]:
     from sqlalchemy import select
 
@@ -410,7 +417,7 @@ def _status_data(store: StateStore) -> dict[str, Any]:
     with store.sessions() as s:
         for row in s.scalars(select(UserState)):
             entry(row.user_id).update(
-                outcome=row.outcome, outcome_reason=row.outcome_reason, outcome_since=row.outcome_since
+                outcome=row.outcome, outcome_reason=row.outcome_reason, outcome_since=_text(row.outcome_since)
             )
     for user_id, link in store.all_links():
         entry(user_id)["links"] += 1
@@ -424,8 +431,8 @@ def _status_data(store: StateStore) -> dict[str, Any]:
         "users": users,
         "last_run": {
             "id": last.id,
-            "started_at": last.started_at,
-            "finished_at": last.finished_at,
+            "started_at": _text(last.started_at),
+            "finished_at": _text(last.finished_at),
             "error": (last.report or {}).get("error"),
         }
         if last
@@ -478,7 +485,7 @@ def report(state_db: str, as_json: bool, run_id: int | None) -> None:
     if chosen is None:
         raise Failed(f"there is no pass #{run_id} in this state database (the last is #{last.id})")
     if not chosen.report:
-        raise Failed(f"pass #{chosen.id} has not finished (started {chosen.started_at})")
+        raise Failed(f"pass #{chosen.id} has not finished (started {iso_ms(chosen.started_at)})")
     data = chosen.report
     click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else render_text(data))
 

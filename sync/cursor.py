@@ -11,12 +11,12 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sync.domain import iso_ms, parse_stamp, soql_datetime_ms
+from tasksync_common.instants import iso_ms, parse_instant
 
 
 @dataclass(frozen=True)
 class Cursor:
-    stamp: str | None = None
+    stamp: datetime | None = None  # aware UTC, on the side's own clock
     last_id: str | None = None
     settled: bool = False
     lookback_rows: int = 0
@@ -37,22 +37,23 @@ class Bookmark:
     """
 
     def __init__(self, cursor: Cursor, lookback: timedelta) -> None:
-        self.old: tuple[str | None, str | None] = (cursor.stamp, cursor.last_id)
+        self.old: tuple[datetime | None, str | None] = (cursor.stamp, cursor.last_id)
         self.old_rows = cursor.lookback_rows
-        self.old_key: Key | None = (parse_stamp(cursor.stamp), cursor.last_id or "") if cursor.stamp else None
+        self.old_key: Key | None = (cursor.stamp, cursor.last_id or "") if cursor.stamp else None
         self.lookback = lookback
         self.best, self.best_key = self.old, self.old_key
         self.new = 0
         self.recent: deque[datetime] = deque()  # stamps of the newest rows, within L of the best
 
     def feed(self, keys: list[tuple[str, str]]) -> None:
+        """`keys`: (stamp as the side sent it, id) of each row read - each stamp parsed once, here."""
         for stamp, row_id in keys:
-            key = (parse_stamp(stamp), row_id)
+            key = (parse_instant(stamp), row_id)
             if self.old_key is not None and key <= self.old_key:
                 continue  # a re-read behind the old bookmark
             self.new += 1
             if self.best_key is None or key > self.best_key:
-                self.best, self.best_key = (stamp, row_id), key
+                self.best, self.best_key = key, key
             self.recent.append(key[0])
             best_at = key[0] if self.best_key is None else self.best_key[0]
             while self.recent and self.recent[0] < best_at - self.lookback:
@@ -70,7 +71,7 @@ class Bookmark:
 def advance(cursor: Cursor, seen: list[tuple[str, str]]) -> Cursor:
     """The bookmark after reading rows with these keys (no look-back window) - see `Bookmark`."""
     bookmark = Bookmark(Cursor(cursor.stamp, cursor.last_id), timedelta(0))
-    bookmark.feed(sorted(seen, key=lambda k: (parse_stamp(k[0]), k[1])))
+    bookmark.feed(sorted(seen, key=lambda k: (parse_instant(k[0]), k[1])))
     result = bookmark.result()
     return Cursor(result.stamp, result.last_id, result.settled)
 
@@ -106,12 +107,12 @@ def sf_read_bounds(
     """(since, after_id, lookback_from) for the Salesforce read: see the note above."""
     if not cursor.stamp:
         return None, None, None
-    at = parse_stamp(cursor.stamp)
+    at = cursor.stamp
     if not (cursor.last_id and cursor.settled):  # an instant (import floor) or a bookmark just moved
-        return soql_datetime_ms(at - lookback), None, None
+        return iso_ms(at - lookback), None, None
     if not _lookback_open(cursor, lookback, page_size):
-        return soql_datetime_ms(at), cursor.last_id, None
-    return soql_datetime_ms(at), cursor.last_id, soql_datetime_ms(at - lookback)
+        return iso_ms(at), cursor.last_id, None
+    return iso_ms(at), cursor.last_id, iso_ms(at - lookback)
 
 
 def sia_read_bounds(cursor: Cursor, lookback: timedelta, page_size: int) -> tuple[str | None, str | None]:
@@ -120,5 +121,5 @@ def sia_read_bounds(cursor: Cursor, lookback: timedelta, page_size: int) -> tupl
     if not cursor.stamp:
         return None, None
     if not (cursor.last_id and cursor.settled) or _lookback_open(cursor, lookback, page_size):
-        return iso_ms(parse_stamp(cursor.stamp) - lookback), None
-    return cursor.stamp, cursor.last_id
+        return iso_ms(cursor.stamp - lookback), None
+    return iso_ms(cursor.stamp), cursor.last_id  # SIA's own stamp text, as it sent it

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
+from tasksync_common.instants import parse_instant
+
 if TYPE_CHECKING:
     from requests import Response
 
@@ -45,8 +47,8 @@ class LinkObs:
     sf_values: Row = field(default_factory=dict)
     sia_hash: str = ""
     sf_hash: str = ""
-    sia_stamp: str | None = None
-    sf_stamp: str | None = None
+    sia_stamp: datetime | None = None
+    sf_stamp: datetime | None = None
     generation: int = 0
     row_id: int | None = None
 
@@ -80,10 +82,9 @@ def content_hash(view: Row) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def parse_stamp(value: str) -> datetime:
-    """An instant stamped by one system (`...Z` from SIA, `...+0000` from Salesforce)."""
-    text = value.replace("Z", "+00:00")
-    return datetime.fromisoformat(text)
+def instant(value: str | None) -> datetime | None:
+    """A stamp from one system's wire text (`...Z` from SIA, `...+0000` from Salesforce), or None."""
+    return parse_instant(value) if value else None
 
 
 def answer_time(response: Response) -> datetime | None:
@@ -99,30 +100,16 @@ def answer_time(response: Response) -> datetime | None:
         return None
 
 
-def stamp_delta(later: str | None, earlier: str | None) -> timedelta:
-    """How long after `earlier` the stamp `later` lies - both from the SAME system's clock."""
+def stamp_delta(later: str | None, earlier: datetime | None) -> timedelta:
+    """How long after the baseline `earlier` the wire stamp `later` lies (both of the SAME system's clock)."""
     if not later or not earlier:
         return timedelta(0)
-    return parse_stamp(later) - parse_stamp(earlier)
+    return parse_instant(later) - earlier
 
 
-def later_stamp(a: str | None, b: str | None) -> str | None:
-    """The later of two stamps of the SAME system's clock (None: unknown). R4.3 never mixes clocks."""
-    if not a or not b:
-        return a or b
-    return a if parse_stamp(a) >= parse_stamp(b) else b
-
-
-def soql_datetime(value: datetime) -> str:
-    """A SOQL datetime literal (unquoted, whole seconds, UTC)."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def soql_datetime_ms(value: datetime) -> str:
-    """A SOQL datetime literal to the millisecond (SystemModstamp's precision), UTC."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def iso_ms(value: datetime) -> str:
-    """SIA's timestamp format: UTC with milliseconds and `Z`."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+def later_stamp(a: str | None, b: str | None) -> datetime | None:
+    """The later of two wire stamps of the SAME system's clock (None: unknown). R4.3 never mixes clocks."""
+    at, bt = instant(a), instant(b)
+    if at is None or bt is None:
+        return at or bt
+    return at if at >= bt else bt

@@ -23,13 +23,14 @@ from sync import guard, intents, mapping, ownership
 from sync.actions import Action, Pending, ReadAt
 from sync.budget import ApiBudget, BudgetDeferred
 from sync.cursor import Bookmark, Cursor, sf_read_bounds, sia_read_bounds
-from sync.domain import Row, iso_ms, parse_stamp
+from sync.domain import Row, instant
 from sync.errors import DONE, ConfigError, LimitExceeded, SyncError, TransientError, outcome_for
 from sync.planner import Context, plan
 from sync.ports import Clock, SalesforcePort, SiaPort
 from sync.report import PassReport, UserReport
 from sync.state.models import UserState
 from sync.state.store import Batch, StateStore
+from tasksync_common.instants import iso_ms
 
 SIA, SF = "sia", "salesforce"
 log = logging.getLogger("tasksync")
@@ -95,9 +96,9 @@ class Engine:
 
     # -- the pass ----------------------------------------------------------------------------
     def run_pass(self) -> PassReport:
-        started = iso_ms(self.clock.now())
+        started = self.clock.now()
         run_id = self.state.start_run(started)
-        report = PassReport(run_id=run_id, started_at=started)
+        report = PassReport(run_id=run_id, started_at=iso_ms(started))
         sia_before = self.sia.calls
         for budget in self._budgets.values():
             budget.start_pass()  # F3/F4: the first call of a pass probes whether the allocation was reset
@@ -115,8 +116,9 @@ class Engine:
             report.users.append(self.sync_user_leased(user, template, run_id))
             self.sia.report_outcome(report.users[-1])  # shown on SIA's pages; never fails the pass
         report.sia_calls_total = self.sia.calls - sia_before
-        report.finished_at = iso_ms(self.clock.now())
-        self.state.finish_run(run_id, report.finished_at, report.to_dict())
+        finished = self.clock.now()
+        report.finished_at = iso_ms(finished)
+        self.state.finish_run(run_id, finished, report.to_dict())
         self.last_report = report
         return report
 
@@ -191,7 +193,7 @@ class Engine:
             st = self.state.user(uid)
             code = (reason or "").split(":")[0]
             if st.outcome != outcome or (st.outcome_reason or "").split(":")[0] != code:
-                st.outcome_since = iso_ms(self.clock.now())
+                st.outcome_since = self.clock.now()
             st.outcome, st.outcome_reason = outcome, reason
             self.state.save_user(st)
         except Exception:  # the state database failed too: the report still says it; nothing more to do
@@ -204,7 +206,7 @@ class Engine:
         now = self.clock.now()
         st = self.state.user(uid)
         renewed = ownership.check_connection(self, uid, user["salesforce"], st, ur, run_id)
-        enabled_at = (user.get("task_sync") or {}).get("last_enabled_at")
+        enabled_at = instant((user.get("task_sync") or {}).get("last_enabled_at"))
         if enabled_at and st.enabled_at_seen != enabled_at:
             # A new enabling: first ever (R3.1) or "previously enabled" (R1.3, R3.4). After a change
             # of Salesforce connection it is a first start again (R1.1/R1.4).
@@ -213,10 +215,10 @@ class Engine:
             )
             st.start_kind = "previously_enabled" if earlier else "first"
             st.enabled_at_seen = enabled_at
-            floor = parse_stamp(enabled_at) - self.settings.import_window
-            st.import_floor = iso_ms(floor)  # R3.3 (the one place an SIA instant bounds a Salesforce query)
+            floor = enabled_at - self.settings.import_window
+            st.import_floor = floor  # R3.3 (the one place an SIA instant bounds a Salesforce query)
             if not earlier:
-                self.state.set_cursor(uid, SF, iso_ms(floor), None)
+                self.state.set_cursor(uid, SF, floor, None)
                 self.state.set_cursor(uid, SIA, enabled_at, None)  # R3.2: older SIA tasks are never pushed
             self.state.save_user(st)
         ur.start = st.start_kind
@@ -243,7 +245,7 @@ class Engine:
             self._import_by_page(uid, sf, owner, sf_cursor, sia_cursor, ctx, ur, run_id)
             st = self.state.user(uid)
             st.start_kind = None
-            st.last_pass_at = st.last_sweep_at = iso_ms(now)
+            st.last_pass_at = st.last_sweep_at = now
             self.state.save_user(st)
             return
         sf_rows = sf.changes(owner, *self._sf_read_bounds(sf_cursor, sf.page_size))
@@ -262,7 +264,7 @@ class Engine:
         read_at = ReadAt(sia=self.sia.server_time, sf=sf.server_time)
         intents.resolve_writes(self, uid, unfinished, sia_changes, sf_changes, read_at, ur, run_id)
         purged: dict[str, str] = {}
-        last_pass = parse_stamp(st.last_pass_at) if st.last_pass_at else None
+        last_pass = st.last_pass_at
         long_gap = last_pass is not None and now - last_pass > self.settings.gap_check_after
         sweep = self._sweep_due(st, now)
         checked = st.start_kind == "previously_enabled" or long_gap or sweep
@@ -319,9 +321,9 @@ class Engine:
         st = self.state.user(uid)
         st.start_kind = None
         if not held:  # a held linked-id check runs again next pass
-            st.last_pass_at = iso_ms(now)
+            st.last_pass_at = now
             if checked or not st.last_sweep_at:  # a sweep done, or the first period starts now
-                st.last_sweep_at = iso_ms(now)
+                st.last_sweep_at = now
         self.state.save_user(st)
 
     def _sweep_due(self, st: UserState, now: datetime) -> bool:
@@ -331,7 +333,7 @@ class Engine:
         period = self.settings.reconcile_every
         if period is None or not st.last_sweep_at:
             return False
-        return now - parse_stamp(st.last_sweep_at) >= period
+        return now - st.last_sweep_at >= period
 
     def _import_by_page(
         self,
@@ -415,7 +417,7 @@ class Engine:
         already_imported: set[str] | None = None,
     ) -> set[str]:
         """Apply one plan in batches; returns the SIA ids its imports (re)linked."""
-        at = iso_ms(self.clock.now())
+        at = self.clock.now()
         # R4.3: each side's own clock at this sync, as its last answer (this pass's read) stated it.
         read_at = ReadAt(sia=self.sia.server_time, sf=sf.server_time)
         batch = Batch()
@@ -485,7 +487,7 @@ class Engine:
         chunk: list[tuple[Pending, Any]],
         ur: UserReport,
         read_at: ReadAt,
-        at: str,
+        at: datetime,
         run_id: int | None,
     ) -> None:
         """One sObject Collections call (<= 200 items) and the commit that records its answers."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sync.actions import Action, Pending, ReadAt, fail, from_json
-from sync.domain import EXTERNAL_ID_FIELD, Row, iso_ms, sf_view, sia_view
+from sync.domain import EXTERNAL_ID_FIELD, Row, sf_view, sia_view
 from sync.errors import DONE, outcome_for
 from sync.state.models import Intent
 from sync.state.store import Batch
@@ -75,7 +75,7 @@ def resolve_creates(
     pending = engine.state.intents(uid)
     if not pending:
         return []
-    at = iso_ms(engine.clock.now())
+    at = engine.clock.now()
     read_at = ReadAt()
     size = engine.settings.batch_size
     sia_creates = [i for i in pending if i.side == SIA and i.kind == "create"]
@@ -176,4 +176,4 @@ def resolve_writes(
         if p is not None:
             p.done(batch, ur, read_at)
             finished.add(action.link.row_id or 0)
-    engine.state.commit(uid, batch, iso_ms(engine.clock.now()), run_id)
+    engine.state.commit(uid, batch, engine.clock.now(), run_id)

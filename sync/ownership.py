@@ -10,7 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from sync.actions import Action, DeleteInSalesforce, Reconcile
-from sync.domain import LinkObs, Row, iso_ms
+from sync.domain import LinkObs, Row
 from sync.state.store import Batch
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def check_connection(
         reason="the Salesforce connection changed (R1.1/R1.4): a new start",
     )
     batch = Batch(cleared=[(e.side, e.task_id) for e in engine.state.task_errors(uid)])
-    engine.state.commit(uid, batch, iso_ms(engine.clock.now()), run_id)
+    engine.state.commit(uid, batch, engine.clock.now(), run_id)
     for side in (SF, SIA):
         engine.state.set_cursor(uid, side, None, None)
     st.sf_connection = identity
@@ -94,7 +94,7 @@ def unlink(
                 "reason": reason or "reassigned in Salesforce to another user (R1.4): no longer synced",
             }
         )
-    engine.state.commit(uid, Batch(links=list(links)), iso_ms(engine.clock.now()), run_id)
+    engine.state.commit(uid, Batch(links=list(links)), engine.clock.now(), run_id)
 
 
 def check_owner(

@@ -21,6 +21,7 @@ constant skew between them cancels out. SIA wins an exact tie.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sync import mapping, rules
 from sync.actions import (
@@ -39,11 +40,11 @@ from sync.domain import (
     LinkObs,
     Row,
     content_hash,
-    parse_stamp,
     sf_view,
     sia_view,
     stamp_delta,
 )
+from tasksync_common.instants import parse_instant
 
 __all__ = ["LINKED", "SF_UNLINKED", "SIA_UNLINKED", "TOMBSTONE", "Action", "Context", "LinkObs", "plan"]
 
@@ -105,8 +106,8 @@ class Context:
     """What the planner needs to know about the user and the instance."""
 
     owner_id: str
-    enabled_at: str | None  # SIA's last_enabled_at (SIA clock)
-    import_floor: str | None  # lower bound for importing unlinked Salesforce tasks (R3.3)
+    enabled_at: datetime | None  # SIA's last_enabled_at (SIA clock)
+    import_floor: datetime | None  # lower bound for importing unlinked Salesforce tasks (R3.3)
     template: str | None
     render: mapping.Renderer
 
@@ -134,7 +135,7 @@ def unlinked_sia_state(task: Row, ctx: Context) -> str:
     if task.get("deleted_at"):
         return "deleted"
     # R3.2 / R3.6 / R1.3: compare the task's SIA creation with SIA's last enabling (one clock).
-    if ctx.enabled_at and parse_stamp(task["created_at"]) < parse_stamp(ctx.enabled_at):
+    if ctx.enabled_at and parse_instant(task["created_at"]) < ctx.enabled_at:
         return "old"
     return "new"
 
@@ -144,7 +145,7 @@ def unlinked_sf_state(record: Row, ctx: Context, pending_sia_ids: set[str]) -> s
         return "deleted"
     if record.get(EXTERNAL_ID_FIELD) and record[EXTERNAL_ID_FIELD] in pending_sia_ids:
         return "pending"
-    if ctx.import_floor and parse_stamp(record["SystemModstamp"]) < parse_stamp(ctx.import_floor):
+    if ctx.import_floor and parse_instant(record["SystemModstamp"]) < ctx.import_floor:
         return "old"
     return "in_window"
 

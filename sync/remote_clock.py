@@ -9,11 +9,12 @@ engine only ever calls `clock.now()`. Never point a production engine at it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import requests
 
 from sync.errors import SyncError
+from tasksync_common.instants import parse_instant
 
 
 class ClockUnavailable(SyncError):
@@ -49,7 +50,6 @@ class RemoteClock:
                 code="CLOCK",
             )
         try:
-            at = datetime.fromisoformat(str(answer.json()["now"]).replace("Z", "+00:00"))
+            return parse_instant(str(answer.json()["now"]))
         except (ValueError, KeyError, TypeError) as exc:
             raise ClockUnavailable(f"the clock at {self.url} gave no readable 'now'", code="CLOCK") from exc
-        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)

@@ -13,20 +13,6 @@ def _system_now() -> datetime:
     return datetime.now(UTC)
 
 
-def parse_instant(value: str) -> datetime:
-    """Parse an ISO-8601 instant (`Z`, `+00:00` or `+0000` offsets); naive values are taken as UTC."""
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    if len(text) >= 5 and text[-5] in "+-" and text[-4:].isdigit() and ":" not in text[-5:]:
-        text = text[:-2] + ":" + text[-2:]
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    try:
-        return parsed.astimezone(UTC)
-    except OverflowError as exc:  # 0001-01-01T00:00:00+14:00, 9999-12-31T23:59:59-14:00
-        raise ValueError(f"instant out of range: {value}") from exc
-
-
 class Clock:
     """A clock that tests can freeze, set and advance.
 

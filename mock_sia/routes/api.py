@@ -7,12 +7,12 @@ import secrets
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from mock_core.clock import parse_instant
 from mock_sia.backend import SiaService
 from mock_sia.contract import OPENAPI_PATH, contract, openapi_document
 from mock_sia.errors import BadRequest, Forbidden, NotFound, Unauthorized, ValidationFailed
 from mock_sia.store import ListQuery, UserInfo
 from mock_sia.wire import LIST_LIMIT_MAX, TASK_STATUSES, decode_cursor, parse_after, parse_date, to_ms
+from tasksync_common.instants import parse_instant
 
 __all__ = ["OPENAPI_PATH", "bp", "openapi_document"]
 

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sync.domain import EXTERNAL_ID_FIELD, iso_ms, parse_stamp
+from sync.domain import EXTERNAL_ID_FIELD
 from sync.ports import Clock, Row
+from tasksync_common.instants import iso_ms, parse_instant, salesforce_ms
 
 if TYPE_CHECKING:
     from sync.budget import ApiBudget
@@ -23,8 +24,7 @@ CLOSED_STATUSES = {"Completed"}
 
 
 def _sf_stamp(clock: Clock) -> str:
-    now = clock.now()
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
+    return salesforce_ms(clock.now())
 
 
 def _err(code: str, message: str) -> Row:
@@ -100,18 +100,18 @@ class MemorySalesforce:
         self.calls += 1
         rows = [r for r in self.records.values() if r["OwnerId"] == owner_id]
         if since:
-            floor = parse_stamp(since)
+            floor = parse_instant(since)
             if after_id:
-                window = parse_stamp(lookback_from) if lookback_from else floor
+                window = parse_instant(lookback_from) if lookback_from else floor
 
                 def wanted(r: Row) -> bool:
-                    stamp = parse_stamp(r["SystemModstamp"])
+                    stamp = parse_instant(r["SystemModstamp"])
                     return (stamp, r["Id"]) > (floor, after_id) or window <= stamp < floor
 
                 rows = [r for r in rows if wanted(r)]
             else:
-                rows = [r for r in rows if parse_stamp(r["SystemModstamp"]) >= floor]
-        rows.sort(key=lambda r: (parse_stamp(r["SystemModstamp"]), r["Id"]))
+                rows = [r for r in rows if parse_instant(r["SystemModstamp"]) >= floor]
+        rows.sort(key=lambda r: (parse_instant(r["SystemModstamp"]), r["Id"]))
         return [dict(r) for r in rows]
 
     def change_pages(
@@ -255,8 +255,8 @@ class MemorySia:
 
     def _stamp(self, previous: str | None = None) -> str:
         now = self.clock.now()
-        if previous and parse_stamp(previous) >= now:
-            now = parse_stamp(previous) + timedelta(milliseconds=1)
+        if previous and parse_instant(previous) >= now:
+            now = parse_instant(previous) + timedelta(milliseconds=1)
         return iso_ms(now)
 
     def create_task(self, user_id: str, name: str, **fields: Any) -> str:
@@ -314,11 +314,11 @@ class MemorySia:
         self.calls += 1
         rows = [t for t in self.tasks.values() if t["user_id"] == user_id]
         if since and after_id:
-            key = (parse_stamp(since), after_id)
-            rows = [t for t in rows if (parse_stamp(t["updated_at"]), t["id"]) > key]
+            key = (parse_instant(since), after_id)
+            rows = [t for t in rows if (parse_instant(t["updated_at"]), t["id"]) > key]
         elif since:
-            rows = [t for t in rows if parse_stamp(t["updated_at"]) >= parse_stamp(since)]
-        rows.sort(key=lambda t: (parse_stamp(t["updated_at"]), t["id"]))
+            rows = [t for t in rows if parse_instant(t["updated_at"]) >= parse_instant(since)]
+        rows.sort(key=lambda t: (parse_instant(t["updated_at"]), t["id"]))
         return [dict(t) for t in rows]
 
     def get(self, user_id: str, task_id: str) -> Row | None:

@@ -19,6 +19,7 @@ from sync.domain import EXTERNAL_ID_FIELD, SF_READ_FIELDS, answer_time
 from sync.errors import AuthError, SyncError, TransientError, error_for
 from sync.ports import Row
 from sync.retry import RetryPolicy
+from tasksync_common.instants import salesforce_ms
 
 if TYPE_CHECKING:
     from sync.budget import ApiBudget
@@ -119,7 +120,7 @@ class SalesforceAdapter:
         """R4.3: a stamp on Salesforce's own clock for the moment of our writes (second precision)."""
         when = answer_time(response)
         if when is not None:
-            self.server_time = when.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+            self.server_time = salesforce_ms(when)
 
     def _call(self, fn: Callable[[Salesforce], Any]) -> Any:
         """`fn`'s answer (simple-salesforce's parsed JSON, untyped), retried and governed."""

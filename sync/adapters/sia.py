@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from sync.domain import answer_time, iso_ms
+from sync.domain import answer_time
 from sync.errors import SyncError, TransientError, error_for
 from sync.ports import Row
 from sync.retry import RetryPolicy
+from tasksync_common.instants import iso_ms
 
 if TYPE_CHECKING:
     from sync.report import UserReport

@@ -27,7 +27,6 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync.domain import iso_ms, parse_stamp
 from sync.state.models import Lease, LeaseEvent
 
 log = logging.getLogger("sync.lease")
@@ -101,8 +100,8 @@ class Leases:
                 Lease(
                     user_id=user_id,
                     holder=self.holder,
-                    acquired_at=iso_ms(now),
-                    expires_at=iso_ms(now + self.ttl),
+                    acquired_at=now,
+                    expires_at=now + self.ttl,
                 )
             )
             s.add(self._row(user_id, event, now, detail))
@@ -151,10 +150,10 @@ class Leases:
         host, _, pid = row.holder.rpartition(":")
         if host == self.host and pid.isdigit():
             return not pid_alive(int(pid))  # this host: a live process keeps it, a dead one loses it
-        return now >= parse_stamp(row.expires_at)  # another host: only once its lease ran out
+        return now >= row.expires_at  # another host: only once its lease ran out
 
     def _row(self, user_id: str, event: str, now: datetime, detail: str | None) -> LeaseEvent:
-        return LeaseEvent(user_id=user_id, holder=self.holder, event=event, detail=detail, at=iso_ms(now))
+        return LeaseEvent(user_id=user_id, holder=self.holder, event=event, detail=detail, at=now)
 
     def _event(self, user_id: str, event: str, now: datetime, detail: str | None) -> None:
         with self.sessions.begin() as s:

@@ -2,10 +2,44 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An instant: aware UTC datetimes in and out, on PostgreSQL (`timestamptz`) and SQLite alike.
+
+    A naive value is refused (which zone would it be?); SQLite, which has no time-zone type, stores
+    the UTC wall time to the microsecond (text that sorts like the instants it holds)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError(f"a state instant must be an aware datetime, not {value!r}")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -18,20 +52,20 @@ class UserState(Base):
     __tablename__ = "sync_users"
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     salesforce_user_id: Mapped[str | None] = mapped_column(String(18))
-    enabled_at_seen: Mapped[str | None] = mapped_column(String(40))  # SIA's last_enabled_at
-    import_floor: Mapped[str | None] = mapped_column(String(40))  # R3.3: 24 h before enabling
+    enabled_at_seen: Mapped[datetime | None] = mapped_column(UtcDateTime)  # SIA's last_enabled_at
+    import_floor: Mapped[datetime | None] = mapped_column(UtcDateTime)  # R3.3: 24 h before enabling
     start_kind: Mapped[str | None] = mapped_column(String(24))  # first | previously_enabled (pending)
-    last_pass_at: Mapped[str | None] = mapped_column(String(40))  # engine clock
+    last_pass_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # engine clock
     # R1.1/R1.4: the Salesforce connection this state belongs to ("instance|username|given user id");
     # a different one is a new start for the user (links retired, cursors reset, owner looked up again).
     sf_connection: Mapped[str | None] = mapped_column(String(600))
     # R3.4/R4.2: when the periodic reconciliation sweep of linked ids last ran (engine clock).
-    last_sweep_at: Mapped[str | None] = mapped_column(String(40))
+    last_sweep_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # `tasksync status`: the user's last outcome - ok | stopped | deferred - why, and since when
     # (engine clock; `since` moves only when the outcome or its reason changes).
     outcome: Mapped[str | None] = mapped_column(String(16))
     outcome_reason: Mapped[str | None] = mapped_column(Text)
-    outcome_since: Mapped[str | None] = mapped_column(String(40))
+    outcome_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Link(Base):
@@ -48,8 +82,8 @@ class Link(Base):
     sf_values: Mapped[dict[str, Any]] = mapped_column(JSON)
     sia_hash: Mapped[str] = mapped_column(String(64))
     sf_hash: Mapped[str] = mapped_column(String(64))
-    sia_stamp: Mapped[str | None] = mapped_column(String(40))
-    sf_stamp: Mapped[str | None] = mapped_column(String(40))
+    sia_stamp: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sf_stamp: Mapped[datetime | None] = mapped_column(UtcDateTime)
     generation: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -59,7 +93,7 @@ class Cursor(Base):
     __tablename__ = "sync_cursors"
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     side: Mapped[str] = mapped_column(String(16), primary_key=True)
-    stamp: Mapped[str | None] = mapped_column(String(40))
+    stamp: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_id: Mapped[str | None] = mapped_column(String(64))
     # True when the last read found nothing beyond the bookmark (an idle read).
     settled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -72,8 +106,8 @@ class Cursor(Base):
 class Run(Base):
     __tablename__ = "sync_runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    started_at: Mapped[str] = mapped_column(String(40))
-    finished_at: Mapped[str | None] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
@@ -89,8 +123,8 @@ class TaskError(Base):
     code: Mapped[str | None] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
-    first_at: Mapped[str] = mapped_column(String(40))
-    last_at: Mapped[str] = mapped_column(String(40))
+    first_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ConflictRecord(Base):
@@ -104,7 +138,7 @@ class ConflictRecord(Base):
     sia_value: Mapped[str | None] = mapped_column(Text)
     sf_value: Mapped[str | None] = mapped_column(Text)
     winner: Mapped[str] = mapped_column(String(16))
-    at: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DeletionRecord(Base):
@@ -116,7 +150,7 @@ class DeletionRecord(Base):
     sf_id: Mapped[str] = mapped_column(String(18))
     deleted_in: Mapped[str] = mapped_column(String(16))  # sia | salesforce | both
     how_found: Mapped[str] = mapped_column(String(120))
-    at: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Intent(Base):
@@ -137,7 +171,7 @@ class Intent(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     action: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Lease(Base):
@@ -146,8 +180,8 @@ class Lease(Base):
     __tablename__ = "sync_leases"
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))  # host:pid
-    acquired_at: Mapped[str] = mapped_column(String(40))
-    expires_at: Mapped[str] = mapped_column(String(40))
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class LeaseEvent(Base):
@@ -159,4 +193,4 @@ class LeaseEvent(Base):
     holder: Mapped[str] = mapped_column(String(128))
     event: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str | None] = mapped_column(String(200))
-    at: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

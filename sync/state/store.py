@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import create_engine, delete, event, insert, or_, select, update
@@ -92,7 +93,7 @@ class StateStore:
         self.engine.dispose()
 
     # -- write-ahead intents (R4.6/F8) ---------------------------------------------------------
-    def add_intents(self, user_id: str, intents: list[dict[str, Any]], at: str) -> list[int]:
+    def add_intents(self, user_id: str, intents: list[dict[str, Any]], at: datetime) -> list[int]:
         """Store the writes about to be sent, in one commit (one multi-row INSERT); their ids, in order.
 
         Within one chunk every intent names a different target of one side, so the ids come back by
@@ -138,7 +139,7 @@ class StateStore:
         self,
         user_id: str,
         side: str,
-        stamp: str | None,
+        stamp: datetime | None,
         last_id: str | None,
         settled: bool = False,
         lookback_rows: int = 0,
@@ -180,7 +181,7 @@ class StateStore:
             return [(row.user_id, _obs(row)) for row in s.execute(_LINK_ROWS)]
 
     # -- one batch: a few set statements, whatever its size (issue 9) -------------------------
-    def commit(self, user_id: str, batch: Batch, at: str, run_id: int | None) -> None:
+    def commit(self, user_id: str, batch: Batch, at: datetime, run_id: int | None) -> None:
         with self.sessions.begin() as s:
             self._save_links(s, user_id, batch.links)
             if batch.cleared and s.scalar(select(TaskError.id).where(TaskError.user_id == user_id).limit(1)):
@@ -241,7 +242,7 @@ class StateStore:
 
     @staticmethod
     def _save_errors(
-        s: Session, user_id: str, errors: list[tuple[str, str, str | None, str]], at: str
+        s: Session, user_id: str, errors: list[tuple[str, str, str | None, str]], at: datetime
     ) -> None:
         latest = {(side, task_id): (code, message) for side, task_id, code, message in errors}
         existing: dict[tuple[str, str], TaskError] = {}
@@ -291,14 +292,14 @@ class StateStore:
                 q = q.where(DeletionRecord.user_id == user_id)
             return list(s.scalars(q.order_by(DeletionRecord.id)))
 
-    def start_run(self, at: str) -> int:
+    def start_run(self, at: datetime) -> int:
         with self.sessions.begin() as s:
             run = Run(started_at=at)
             s.add(run)
             s.flush()
             return run.id
 
-    def finish_run(self, run_id: int, at: str, report: dict[str, Any]) -> None:
+    def finish_run(self, run_id: int, at: datetime, report: dict[str, Any]) -> None:
         with self.sessions.begin() as s:
             run = s.get(Run, run_id)
             assert run is not None, f"run #{run_id} was started by this store"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 
+from tasksync_common.instants import iso_ms
+
 REST = r"^/services/data/"
 
 
@@ -139,7 +141,7 @@ def test_R1_1_a_new_connection_retires_the_old_links_and_starts_over(synced):
     assert sorted(t["name"] for t in h.sia_tasks()) == ["Carol's task", "old user's task"]
     state = h.state.user(h.user_id)
     assert state.salesforce_user_id == carol["Id"] and state.sf_connection == "carol@example.com"
-    assert state.last_sweep_at == report.started_at  # the sweep period starts again with the new start
+    assert iso_ms(state.last_sweep_at) == report.started_at  # the sweep period starts again with the start
     h.sia_api("POST", "/tasks", json={"name": "for Carol"})
     step(h)
     assert [r["Subject"] for r in h.sf_tasks(carol["Id"])] == ["Carol's task", "for Carol"]

@@ -482,10 +482,10 @@ def test_F10_R4_5_R4_3_writes_stop_within_two_passes_after_a_change_storm(synced
 
 
 # -- F11 late commits and equal timestamps -----------------------------------------------------------
-def _late(clock: Clock, stamp: str, seconds: int):
+def _late(clock: Clock, stamp: datetime, seconds: int):
     """Set the shared clock `seconds` before a cursor stamp; returns the instant to come back to."""
     now = clock.now()
-    clock.set(datetime.fromisoformat(stamp.replace("Z", "+00:00")) - timedelta(seconds=seconds))
+    clock.set(stamp - timedelta(seconds=seconds))
     return now
 
 

@@ -7,11 +7,12 @@ from sqlalchemy import create_engine, text
 
 from sync import errors
 from sync.cursor import Bookmark, Cursor, advance
-from sync.domain import iso_ms, parse_stamp
 from sync.engine import EngineSettings
 from sync.errors import LimitExceeded, TransientError
 from sync.retry import RetryPolicy
 from sync.state import StateStore
+from tasksync_common.instants import iso_ms
+from tasksync_common.instants import parse_instant as at
 
 OWNER = "005000000000001AAA"
 
@@ -23,28 +24,34 @@ def test_bookmark_counts_the_rows_in_its_look_back_window():
     rows = [(f"2026-11-28T12:00:{sec:02d}.000+0000", f"00T{sec:02d}") for sec in (0, 1, 30, 35, 38, 39)]
     b = Bookmark(Cursor(), lookback)
     b.feed(rows)
-    assert b.result() == Cursor("2026-11-28T12:00:39.000+0000", "00T39", False, 4)  # 30..39 lie within 10 s
+    assert b.result() == Cursor(
+        at("2026-11-28T12:00:39.000+0000"), "00T39", False, 4
+    )  # 30..39 lie within 10 s
     b = Bookmark(b.result(), lookback)
     b.feed(rows[2:])  # the inclusive look-back re-read: nothing beyond the bookmark
-    assert b.result() == Cursor("2026-11-28T12:00:39.000+0000", "00T39", True, 4)
+    assert b.result() == Cursor(at("2026-11-28T12:00:39.000+0000"), "00T39", True, 4)
     b = Bookmark(b.result(), lookback)
     b.feed([("2026-11-28T12:00:39.000+0000", "00T40"), ("2026-11-28T12:00:41.000+0000", "00T41")])
-    assert b.result() == Cursor("2026-11-28T12:00:41.000+0000", "00T41", False, 6)  # within 10 s: 4 + 2
+    assert b.result() == Cursor(at("2026-11-28T12:00:41.000+0000"), "00T41", False, 6)  # within 10 s: 4 + 2
     b = Bookmark(b.result(), lookback)
     b.feed([("2026-11-28T12:05:00.000+0000", "00T50")])
-    assert b.result() == Cursor("2026-11-28T12:05:00.000+0000", "00T50", False, 1)
+    assert b.result() == Cursor(at("2026-11-28T12:05:00.000+0000"), "00T50", False, 1)
 
 
 def test_settled_salesforce_read_is_keyset_or_window_and_drops_a_full_window(world):
     engine = world.engine
     stamp = "2026-11-28T12:00:00.000+0000"
-    assert engine._sf_read_bounds(Cursor(stamp, "00TB", False, 0)) == ("2026-11-28T11:59:50.000Z", None, None)
-    assert engine._sf_read_bounds(Cursor(stamp, "00TB", True, 3)) == (
+    assert engine._sf_read_bounds(Cursor(at(stamp), "00TB", False, 0)) == (
+        "2026-11-28T11:59:50.000Z",
+        None,
+        None,
+    )
+    assert engine._sf_read_bounds(Cursor(at(stamp), "00TB", True, 3)) == (
         "2026-11-28T12:00:00.000Z",
         "00TB",
         "2026-11-28T11:59:50.000Z",
     )
-    assert engine._sf_read_bounds(Cursor(stamp, "00TB", True, 2000)) == (
+    assert engine._sf_read_bounds(Cursor(at(stamp), "00TB", True, 2000)) == (
         "2026-11-28T12:00:00.000Z",
         "00TB",
         None,
@@ -59,7 +66,7 @@ def test_late_commits_behind_a_settled_salesforce_bookmark_minutes_later(world):
     for _ in range(3):
         world.run()
     assert world.state.cursor(world.user, "salesforce").settled  # settled
-    t = parse_stamp(world.sf.records[first]["SystemModstamp"])
+    t = at(world.sf.records[first]["SystemModstamp"])
     for seconds in (5, 9, 11):
         late = world.sf.create(OWNER, Subject=f"{seconds} s late")
         stamp = (t - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
@@ -90,9 +97,13 @@ def test_idle_passes_rereading_the_window_leave_the_state_alone(world):
 def test_keyset_advance_breaks_ties_on_id_never_goes_back_and_settles():
     stamp = "2026-11-28T12:00:00.000+0000"
     cur = advance(Cursor(), [(stamp, "00TB"), (stamp, "00TA")])
-    assert cur == Cursor(stamp, "00TB", False)  # moved: look back once more next time
-    assert advance(cur, [("2026-11-28T11:00:00.000+0000", "00TZ")]) == Cursor(stamp, "00TB", True)  # late row
-    assert advance(cur, []) == Cursor(stamp, "00TB", True)  # nothing new: settled, strict keyset from now on
+    assert cur == Cursor(at(stamp), "00TB", False)  # moved: look back once more next time
+    assert advance(cur, [("2026-11-28T11:00:00.000+0000", "00TZ")]) == Cursor(
+        at(stamp), "00TB", True
+    )  # late row
+    assert advance(cur, []) == Cursor(
+        at(stamp), "00TB", True
+    )  # nothing new: settled, strict keyset from now on
 
 
 def test_idle_passes_settle_to_one_empty_read(world):
@@ -234,7 +245,7 @@ def test_sia_side_keeps_its_look_back_window_while_it_fits_one_page(world):
     [stamp] = {t["updated_at"] for t in world.sia_tasks()}
     late = world.sia.create_task(world.user, "late")  # committed now, stamped 5 s behind the bookmark
     world.sia.tasks[late]["updated_at"] = world.sia.tasks[late]["created_at"] = iso_ms(
-        parse_stamp(stamp) - timedelta(seconds=5)
+        at(stamp) - timedelta(seconds=5)
     )
     world.run(minutes=5)
     assert "late" in {r["Subject"] for r in world.sf_tasks()}
@@ -300,7 +311,7 @@ def test_a_state_database_from_before_lookback_rows_is_upgraded(tmp_path):
         )
     engine.dispose()
     store = StateStore(url)
-    assert store.cursor("usr_1", "sia") == Cursor("2026-11-28T12:00:00.000Z", "tsk_9", True, 0)
-    store.set_cursor("usr_1", "sia", "2026-11-28T12:01:00.000Z", "tsk_10", False, 3)
-    assert store.cursor("usr_1", "sia") == Cursor("2026-11-28T12:01:00.000Z", "tsk_10", False, 3)
+    assert store.cursor("usr_1", "sia") == Cursor(at("2026-11-28T12:00:00.000Z"), "tsk_9", True, 0)
+    store.set_cursor("usr_1", "sia", at("2026-11-28T12:01:00.000Z"), "tsk_10", False, 3)
+    assert store.cursor("usr_1", "sia") == Cursor(at("2026-11-28T12:01:00.000Z"), "tsk_10", False, 3)
     store.close()

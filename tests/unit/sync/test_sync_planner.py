@@ -7,6 +7,7 @@ import pytest
 from mock_sia.template import render_subject
 from sync.domain import content_hash, sf_view, sia_view
 from sync.planner import LINKED, SF_UNLINKED, SIA_UNLINKED, TOMBSTONE, Context, LinkObs, plan
+from tasksync_common.instants import parse_instant as at
 
 SIA_T0 = "2026-11-28T12:00:00.000Z"
 SF_T0 = "2026-11-28T12:00:00.000+0000"
@@ -15,8 +16,8 @@ SF_T0 = "2026-11-28T12:00:00.000+0000"
 def ctx(template=None):
     return Context(
         owner_id="005A",
-        enabled_at="2026-11-28T11:00:00.000Z",
-        import_floor="2026-11-27T11:00:00.000Z",
+        enabled_at=at("2026-11-28T11:00:00.000Z"),
+        import_floor=at("2026-11-27T11:00:00.000Z"),
         template=template,
         render=render_subject,
     )
@@ -65,8 +66,8 @@ def link(**kw):
         sf_values=sf_view(r),
         sia_hash=content_hash(sia_view(t)),
         sf_hash=content_hash(sf_view(r)),
-        sia_stamp=SIA_T0,
-        sf_stamp=SF_T0,
+        sia_stamp=at(SIA_T0),
+        sf_stamp=at(SF_T0),
     )
     for k, v in kw.items():
         setattr(obs, k, v)
@@ -189,7 +190,7 @@ def test_R4_3_both_sides_change_same_field_later_change_wins_by_own_clocks():
     assert a.row == "merge" and a.sf_patch == {"Description": "sia"} and a.sia_patch == {}
     assert [(c.field, c.winner) for c in a.conflicts] == [("details", "sia")]
     # Salesforce's clock is skewed by +1 hour: only its own elapsed time counts, so it still loses.
-    skewed = link(sf_stamp="2026-11-28T13:00:00.000+0000")
+    skewed = link(sf_stamp=at("2026-11-28T13:00:00.000+0000"))
     sf2 = sf_record(Description="sf", SystemModstamp="2026-11-28T13:04:00.000+0000")
     [a] = plan([skewed], {"tsk_1": sia}, {"00TA": sf2}, ctx())
     assert a.conflicts[0].winner == "sia"
