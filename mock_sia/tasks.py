@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from mock_sia.accounts import UserInfo
@@ -68,28 +68,35 @@ class TasksMixin(StoreBase):
     def list_tasks(self, user: UserInfo, query: ListQuery) -> tuple[list[dict], str | None]:
         """Ordered by (updated_at, id); keyset paging so ties on updated_at never skip or repeat.
 
-        The change list the sync reads every pass (issue 9): one Core SELECT down the index
-        (user, updated_at, id) - rows, not ORM objects - turned straight into the wire form."""
+        The change list the sync reads every pass (issue 9): Core SELECTs down the index (user,
+        updated_at, id) - rows, not ORM objects - turned straight into the wire form. A keyset bound
+        (after= / cursor) is two index seeks merged in order: the rest of the bound's own instant
+        (`updated_at = X AND id > Y`) and every later instant (`updated_at > X`), so a read starts where
+        the last one ended even when thousands of tasks share one `updated_at` (the cost of an idle
+        read does not grow with them)."""
         t = Task.__table__.c
-        stmt = select(*TASK_COLUMNS).where(t.user_pk == user.pk)
+        where = [t.user_pk == user.pk]
         if not query.include_deleted:
-            stmt = stmt.where(t.deleted_ms.is_(None))
+            where.append(t.deleted_ms.is_(None))
         if query.updated_since_ms is not None:
-            stmt = stmt.where(t.updated_ms >= query.updated_since_ms)
+            where.append(t.updated_ms >= query.updated_since_ms)
         if query.status:
-            stmt = stmt.where(t.status == query.status)
+            where.append(t.status == query.status)
         if query.due_before:
-            stmt = stmt.where(t.due_date <= query.due_before)
+            where.append(t.due_date <= query.due_before)
         if query.due_after:
-            stmt = stmt.where(t.due_date >= query.due_after)
-        for bound in (query.after, query.cursor):  # both strict keyset bounds on (updated_at, id)
-            if bound:
-                updated_ms, pk = bound
-                # (updated_at, id) > bound, said so that the first term is an index range
-                stmt = stmt.where(t.updated_ms >= updated_ms, or_(t.updated_ms > updated_ms, t.pk > pk))
-        stmt = stmt.order_by(t.updated_ms, t.pk).limit(query.limit + 1)
+            where.append(t.due_date >= query.due_after)
+        bounds = [b for b in (query.after, query.cursor) if b]  # both strict bounds on (updated_at, id)
+        if bounds:
+            updated_ms, pk = max(bounds)  # above both = above the greater
+            same_instant = select(*TASK_COLUMNS).where(*where, t.updated_ms == updated_ms, t.pk > pk)
+            later = select(*TASK_COLUMNS).where(*where, t.updated_ms > updated_ms)
+            merged = union_all(same_instant, later).subquery()
+            stmt = select(merged).order_by(merged.c.updated_ms, merged.c.pk)
+        else:
+            stmt = select(*TASK_COLUMNS).where(*where).order_by(t.updated_ms, t.pk)
         with self.tx() as s:
-            rows = s.execute(stmt).all()
+            rows = s.execute(stmt.limit(query.limit + 1)).all()
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         next_cursor = encode_cursor(rows[-1].updated_ms, rows[-1].pk) if more and rows else None
