@@ -113,7 +113,8 @@ def _is_subject_template(value: object) -> bool:
 def openapi_document() -> dict:
     """The OpenAPI 3.1 document kept in the repository."""
     with OPENAPI_PATH.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        # libyaml's safe loader when PyYAML has it: 8x faster than the pure-Python one, the same document
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _without_empty_items(node: Any) -> Any:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+import yaml
 from sqlalchemy import event
 
 from mock_core.db import count_statements
-from mock_sia.contract import contract, openapi_document
+from mock_sia.contract import OPENAPI_PATH, contract, openapi_document
 from mock_sia.models import Task
 
 
@@ -141,3 +142,9 @@ def test_the_sync_users_list_is_one_statement_for_any_number_of_users(sia, servi
     assert [u["email"] for u in data] == [f"rep{n}@sia.example" for n in (1, 2, 4, 5)]
     assert all(u["task_sync"]["enabled"] and u["salesforce"]["password"] == "pw" for u in data)
     assert len(sql) == 1, sql
+
+
+def test_the_document_reads_the_same_with_the_fast_yaml_loader():
+    """openapi_document() uses libyaml's safe loader when there is one: the same document as PyYAML's
+    own safe loader gives."""
+    assert openapi_document() == yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
