@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, union_all
+from sqlalchemy import ColumnElement, Select, func, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from mock_sia.accounts import UserInfo
@@ -86,17 +86,27 @@ class TasksMixin(StoreBase):
             where.append(t.due_date <= query.due_before)
         if query.due_after:
             where.append(t.due_date >= query.due_after)
+        size = query.limit + 1  # one more than a page: is there a next one?
         bounds = [b for b in (query.after, query.cursor) if b]  # both strict bounds on (updated_at, id)
         if bounds:
             updated_ms, pk = max(bounds)  # above both = above the greater
-            same_instant = select(*TASK_COLUMNS).where(*where, t.updated_ms == updated_ms, t.pk > pk)
-            later = select(*TASK_COLUMNS).where(*where, t.updated_ms > updated_ms)
-            merged = union_all(same_instant, later).subquery()
-            stmt = select(merged).order_by(merged.c.updated_ms, merged.c.pk)
+
+            def seek(*bound: ColumnElement[bool]) -> Select:
+                """One index range in order. SQLite merges the two ranges by the index order itself and
+                stops at the LIMIT; PostgreSQL would sort every row of both, so each side is cut to a page
+                there (two ordered index scans, merged)."""
+                side = select(*TASK_COLUMNS).where(*where, *bound)
+                if self.engine.dialect.name == "sqlite":
+                    return side
+                return select(side.order_by(t.updated_ms, t.pk).limit(size).subquery())
+
+            merged = union_all(seek(t.updated_ms == updated_ms, t.pk > pk), seek(t.updated_ms > updated_ms))
+            in_order = merged.subquery()
+            stmt = select(in_order).order_by(in_order.c.updated_ms, in_order.c.pk)
         else:
             stmt = select(*TASK_COLUMNS).where(*where).order_by(t.updated_ms, t.pk)
         with self.tx() as s:
-            rows = s.execute(stmt.limit(query.limit + 1)).all()
+            rows = s.execute(stmt.limit(size)).all()
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         next_cursor = encode_cursor(rows[-1].updated_ms, rows[-1].pk) if more and rows else None
