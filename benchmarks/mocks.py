@@ -10,7 +10,11 @@
    server vs a bare Flask app answering the same JSON on the same server class; the server's process CPU
    time per call (target <= 1.5x).
 
-Options: `--quick` (smaller counts, for a smoke run), `--skip-paging`, `--skip-cpu`, `-h/--help`.
+4. **SIA mock** (benchmarks/sia_mock.py): ms per batch of 200 creates (and replayed, and 200 updates),
+   per change-list page of 1,000 and per idle change read, as the engine calls them.
+
+Options: `--quick` (smaller counts, for a smoke run), `--skip-paging`, `--skip-cpu`, `--skip-sia`,
+`--sia-only`, `-h/--help`.
 """
 
 from __future__ import annotations
@@ -190,16 +194,43 @@ def cpu_per_call(calls: int = 2000) -> dict[str, float]:
     return results
 
 
+def _sia_section(quick: bool, json_out: str | None) -> dict:
+    """The SIA mock's figures (benchmarks/sia_mock.py): ms per batch of 200 creates, per page of 1,000."""
+    from benchmarks.sia_mock import sia_figures
+
+    figures = sia_figures(1_000 if quick else 10_000, say=say)
+    if json_out:
+        with open(json_out, "w", encoding="utf-8") as fh:
+            json.dump({"sia": figures}, fh, indent=2)
+    return figures
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--quick", is_flag=True, help="A tenth of the counts, one repeat (a smoke run).")
 @click.option("--repeat", default=3, show_default=True, help="Runs per mock; each operation's best counts.")
 @click.option("--skip-paging", is_flag=True, help="Leave out the 60,000-row paging run.")
 @click.option("--skip-cpu", is_flag=True, help="Leave out the CPU-per-call run.")
 @click.option("--json-out", type=click.Path(dir_okay=False), help="Also write the figures as JSON here.")
-def main(quick: bool, repeat: int, skip_paging: bool, skip_cpu: bool, json_out: str | None) -> None:
-    """The Salesforce mock vs simple-mockforce, query paging and CPU per call (issue 9)."""
+@click.option("--skip-sia", is_flag=True, help="Leave out the SIA mock's batch and change-list figures.")
+@click.option("--sia-only", is_flag=True, help="Only the SIA mock's batch and change-list figures.")
+def main(
+    quick: bool,
+    repeat: int,
+    skip_paging: bool,
+    skip_cpu: bool,
+    json_out: str | None,
+    skip_sia: bool,
+    sia_only: bool,
+) -> None:
+    """The Salesforce mock vs simple-mockforce, query paging and CPU per call; the SIA mock's ms per
+    batch of 200 and per change-list page (issue 9)."""
+    if sia_only:
+        _sia_section(quick, json_out)
+        return
     counts = {kind: max(1, n // 10) if quick else n for kind, n in OPERATIONS}
     figures: dict = {"mockforce": compare_mockforce(counts, 1 if quick else repeat)}
+    if not skip_sia:
+        figures["sia"] = _sia_section(quick, None)
     if not skip_paging:
         figures["paging"] = paging(6_000 if quick else 60_000, 200 if quick else 2000)
     if not skip_cpu:

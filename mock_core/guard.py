@@ -17,6 +17,7 @@ from flask import request
 
 # Surrogate code points: valid in a Python str, invalid in UTF-8 and in every database.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # strict UTF-8 text holds none but as `\uD800`
 
 
 @dataclass(frozen=True)
@@ -38,25 +39,21 @@ class InputRejected(Exception):
         self.message = message
 
 
+# A JSON string (an unterminated one runs to the end), and a bracket: what the depth scan looks at.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
 def json_depth_exceeds(text: str, limit: int) -> bool:
-    """True when `text` nests arrays/objects deeper than `limit` (a linear scan, no recursion)."""
+    """True when `text` nests arrays/objects deeper than `limit` (a linear scan, no recursion): the
+    strings cut out by a regex, then only the brackets walked (issue 9: not every character)."""
     depth = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
+    for char in _BRACKET.findall(_JSON_STRING.sub("", text)):
+        if char in "[{":
             depth += 1
             if depth > limit:
                 return True
-        elif char in "]}":
+        else:
             depth -= 1
     return False
 
@@ -116,7 +113,7 @@ def check_request(limits: GuardLimits) -> None:
         parsed = json.loads(stripped)
     except ValueError:
         return  # malformed JSON: each route reports it in its own words
-    if has_surrogate(parsed):
+    if _SURROGATE_ESCAPE.search(stripped) and has_surrogate(parsed):  # only an escape makes one
         raise InputRejected(
             "invalid_unicode", 400, "the JSON document holds an invalid Unicode code point (a lone surrogate)"
         )

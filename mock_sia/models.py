@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -98,9 +98,11 @@ class Task(Base):
     """A reminder task; a deleted one stays as a tombstone (`deleted_ms`) so deletions read back."""
 
     __tablename__ = "sia_tasks"
+    # The change list's keyset (a user's tasks by (updated_at, id)) is one index range, in order (issue 9).
+    __table_args__ = (Index("ix_sia_tasks_user_updated", "user_pk", "updated_ms", "pk"),)
 
     pk: Mapped[int] = mapped_column(Pk, primary_key=True, autoincrement=True)
-    user_pk: Mapped[int] = mapped_column(Pk, ForeignKey("sia_users.pk", ondelete="CASCADE"), index=True)
+    user_pk: Mapped[int] = mapped_column(Pk, ForeignKey("sia_users.pk", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(16), default="custom")
     name: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open")
@@ -113,7 +115,7 @@ class Task(Base):
     call_outcome: Mapped[str | None] = mapped_column(String(255), nullable=True)
     call_reason: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_ms: Mapped[int] = mapped_column(BigInteger)
-    updated_ms: Mapped[int] = mapped_column(BigInteger, index=True)
+    updated_ms: Mapped[int] = mapped_column(BigInteger)
     deleted_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     @property

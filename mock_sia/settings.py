@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from mock_sia.accounts import UserInfo
 from mock_sia.errors import Conflict, Forbidden, ValidationFailed
@@ -179,39 +178,59 @@ class SettingsMixin(TasksMixin):
 
     # -- service view ---------------------------------------------------------------------------------------
     def sync_users(self) -> list[dict]:
-        """Every user with task sync on, with the connection the sync needs (secrets included)."""
+        """Every user with task sync on, with the connection the sync needs (secrets included).
+
+        One Core SELECT (users, their switch, their connection outer-joined), no ORM objects: every
+        sync pass and a fleet's workers read this list, for thousands of reps (issue 9)."""
+        users, switch, conn = User.__table__.c, TaskSyncSetting.__table__.c, SalesforceConnection.__table__.c
         stmt = (
-            select(User)
-            .join(TaskSyncSetting, TaskSyncSetting.user_pk == User.pk)
-            .where(TaskSyncSetting.enabled.is_(True))
-            .order_by(User.pk)
-            # 3 queries, not 1 + 2 per user: a fleet's workers read this list for thousands of reps
-            .options(selectinload(User.salesforce), selectinload(User.task_sync))
+            select(
+                users.pk,
+                users.email,
+                users.name,
+                users.time_zone,
+                switch.enabled,
+                switch.first_enabled_ms,
+                switch.last_enabled_ms,
+                switch.last_disabled_ms,
+                conn.user_pk.label("connected"),
+                conn.instance_url,
+                conn.username,
+                conn.password,
+                conn.security_token,
+                conn.salesforce_user_id,
+            )
+            .join_from(User.__table__, TaskSyncSetting.__table__, switch.user_pk == users.pk)
+            .outerjoin(SalesforceConnection.__table__, conn.user_pk == users.pk)
+            .where(switch.enabled.is_(True))
+            .order_by(users.pk)
         )
         with self.tx() as s:
-            out = []
-            for user in s.scalars(stmt):
-                conn = user.salesforce
-                salesforce = None
-                if conn is not None:
-                    salesforce = {
-                        "instance_url": conn.instance_url,
-                        "username": conn.username,
-                        "password": conn.password,
-                        "security_token": conn.security_token,
-                        "salesforce_user_id": conn.salesforce_user_id,
-                    }
-                out.append(
-                    {
-                        "user_id": user.public_id,
-                        "email": user.email,
-                        "name": user.name,
-                        "time_zone": user.time_zone,
-                        "task_sync": sync_to_dict(user.task_sync),
-                        "salesforce": salesforce,
-                    }
-                )
-            return out
+            rows = s.execute(stmt).all()
+        return [
+            {
+                "user_id": f"usr_{row.pk}",
+                "email": row.email,
+                "name": row.name,
+                "time_zone": row.time_zone,
+                "task_sync": {
+                    "enabled": row.enabled,
+                    "first_enabled_at": ms_to_iso(row.first_enabled_ms),
+                    "last_enabled_at": ms_to_iso(row.last_enabled_ms),
+                    "last_disabled_at": ms_to_iso(row.last_disabled_ms),
+                },
+                "salesforce": None
+                if row.connected is None
+                else {
+                    "instance_url": row.instance_url,
+                    "username": row.username,
+                    "password": row.password,
+                    "security_token": row.security_token,
+                    "salesforce_user_id": row.salesforce_user_id,
+                },
+            }
+            for row in rows
+        ]
 
 
 def check_template(template: Any) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, func, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from mock_sia.accounts import UserInfo
@@ -20,10 +20,14 @@ from mock_sia.models import (
 )
 from mock_sia.wire import (
     BATCH_MAX,
+    TASK_COLUMN_NAMES,
+    TASK_COLUMNS,
+    IsoTimes,
     body_hash,
     clean_task_fields,
     encode_cursor,
     parse_task_id,
+    task_row_to_dict,
     task_to_dict,
     zone,
 )
@@ -62,31 +66,52 @@ class TasksMixin(StoreBase):
             return task_to_dict(self._own_task(s, user, task_id, include_deleted=include_deleted), user.id)
 
     def list_tasks(self, user: UserInfo, query: ListQuery) -> tuple[list[dict], str | None]:
-        """Ordered by (updated_at, id); keyset paging so ties on updated_at never skip or repeat."""
-        stmt = select(Task).where(Task.user_pk == user.pk)
+        """Ordered by (updated_at, id); keyset paging so ties on updated_at never skip or repeat.
+
+        The change list the sync reads every pass (issue 9): Core SELECTs down the index (user,
+        updated_at, id) - rows, not ORM objects - turned straight into the wire form. A keyset bound
+        (after= / cursor) is two index seeks merged in order: the rest of the bound's own instant
+        (`updated_at = X AND id > Y`) and every later instant (`updated_at > X`), so a read starts where
+        the last one ended even when thousands of tasks share one `updated_at` (the cost of an idle
+        read does not grow with them)."""
+        t = Task.__table__.c
+        where = [t.user_pk == user.pk]
         if not query.include_deleted:
-            stmt = stmt.where(Task.deleted_ms.is_(None))
+            where.append(t.deleted_ms.is_(None))
         if query.updated_since_ms is not None:
-            stmt = stmt.where(Task.updated_ms >= query.updated_since_ms)
+            where.append(t.updated_ms >= query.updated_since_ms)
         if query.status:
-            stmt = stmt.where(Task.status == query.status)
+            where.append(t.status == query.status)
         if query.due_before:
-            stmt = stmt.where(Task.due_date <= query.due_before)
+            where.append(t.due_date <= query.due_before)
         if query.due_after:
-            stmt = stmt.where(Task.due_date >= query.due_after)
-        for bound in (query.after, query.cursor):  # both strict keyset bounds on (updated_at, id)
-            if bound:
-                updated_ms, pk = bound
-                stmt = stmt.where(
-                    or_(Task.updated_ms > updated_ms, and_(Task.updated_ms == updated_ms, Task.pk > pk))
-                )
-        stmt = stmt.order_by(Task.updated_ms, Task.pk).limit(query.limit + 1)
+            where.append(t.due_date >= query.due_after)
+        size = query.limit + 1  # one more than a page: is there a next one?
+        bounds = [b for b in (query.after, query.cursor) if b]  # both strict bounds on (updated_at, id)
+        if bounds:
+            updated_ms, pk = max(bounds)  # above both = above the greater
+
+            def seek(*bound: ColumnElement[bool]) -> Select:
+                """One index range in order. SQLite merges the two ranges by the index order itself and
+                stops at the LIMIT; PostgreSQL would sort every row of both, so each side is cut to a page
+                there (two ordered index scans, merged)."""
+                side = select(*TASK_COLUMNS).where(*where, *bound)
+                if self.engine.dialect.name == "sqlite":
+                    return side
+                return select(side.order_by(t.updated_ms, t.pk).limit(size).subquery())
+
+            merged = union_all(seek(t.updated_ms == updated_ms, t.pk > pk), seek(t.updated_ms > updated_ms))
+            in_order = merged.subquery()
+            stmt = select(in_order).order_by(in_order.c.updated_ms, in_order.c.pk)
+        else:
+            stmt = select(*TASK_COLUMNS).where(*where).order_by(t.updated_ms, t.pk)
         with self.tx() as s:
-            rows = list(s.scalars(stmt))
+            rows = s.execute(stmt.limit(size)).all()
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         next_cursor = encode_cursor(rows[-1].updated_ms, rows[-1].pk) if more and rows else None
-        return [task_to_dict(t, user.id) for t in rows], next_cursor
+        times = IsoTimes()
+        return [task_row_to_dict(row, user.id, times) for row in rows], next_cursor
 
     def create_task(self, user: UserInfo, data: Any, idempotency_key: str | None = None) -> dict:
         """Create a task; with an Idempotency-Key the same key gives the first result, never a second task."""
@@ -156,7 +181,7 @@ class TasksMixin(StoreBase):
                     )
                 ):
                     known[row.key], stored[row.key] = (row.body_hash, None), row.response_json
-            created: list[tuple[int, Task, str | None, str]] = []
+            created: list[tuple[int, dict, str | None, str]] = []
             replays: list[tuple[int, int]] = []
             s.autoflush = False  # the new rows go in together below, not one by one
             for i, item in enumerate(parsed):
@@ -184,9 +209,8 @@ class TasksMixin(StoreBase):
                                 replays.append((i, first))
                             continue
                         now = self.now_ms()
-                        task = Task(user_pk=user.pk, created_ms=now, updated_ms=now, **fields)
-                        s.add(task)
-                        created.append((i, task, key, digest))
+                        row = dict(fields, user_pk=user.pk, created_ms=now, updated_ms=now, deleted_ms=None)
+                        created.append((i, row, key, digest))
                         if key is not None:
                             known[key] = (digest, i)
                 except SiaError as exc:
@@ -194,18 +218,11 @@ class TasksMixin(StoreBase):
                         raise
                     results[i] = {"status": exc.status, "error": exc.to_dict()["error"]}
             if created:
-                if self.engine.dialect.name == "sqlite":
-                    # SQLite cannot say which new rowid belongs to which row of a multi-row INSERT, so
-                    # SQLAlchemy would insert one row at a time: number them here as SQLite would (max +
-                    # 1; we hold the lock), and the rows go in with one executemany.
-                    with s.no_autoflush:
-                        top = s.scalar(select(func.max(Task.pk))) or 0
-                    for n, (_, task, _, _) in enumerate(created, start=1):
-                        task.pk = top + n
-                s.flush()  # one INSERT for the batch's new tasks (PostgreSQL: one INSERT .. RETURNING)
+                self._insert_tasks(s, [row for _, row, _, _ in created])
                 keyed = []
-                for i, task, key, digest in created:
-                    out = task_to_dict(task, user.id)
+                times = IsoTimes()
+                for i, row, key, digest in created:
+                    out = task_row_to_dict([row[name] for name in TASK_COLUMN_NAMES], user.id, times)
                     results[i] = {"status": 201, "data": out}
                     if key is not None:
                         keyed.append(
@@ -213,16 +230,33 @@ class TasksMixin(StoreBase):
                                 "user_pk": user.pk,
                                 "key": key,
                                 "body_hash": digest,
-                                "task_pk": task.pk,
+                                "task_pk": row["pk"],
                                 "response_json": json.dumps(out),
-                                "created_ms": task.created_ms,
+                                "created_ms": row["created_ms"],
                             }
                         )
                 if keyed:
-                    s.execute(insert(IdempotencyKey), keyed)  # one executemany
+                    s.execute(insert(IdempotencyKey.__table__), keyed)  # one executemany (Core)
             for i, first in replays:
                 results[i] = {"status": 201, "data": json.loads(json.dumps(results[first]["data"]))}
         return results
+
+    def _insert_tasks(self, s: Session, rows: list[dict]) -> None:
+        """The batch's new tasks with one statement (Core, no ORM objects); each row gets its `pk`."""
+        table = Task.__table__
+        if self.engine.dialect.name == "sqlite":
+            # SQLite cannot say which new rowid belongs to which row of a multi-row INSERT: number them
+            # here as SQLite would (max + 1; we hold the lock), and the rows go in with one executemany.
+            with s.no_autoflush:
+                top = s.scalar(select(func.max(Task.pk))) or 0
+            for n, row in enumerate(rows, start=1):
+                row["pk"] = top + n
+            s.execute(insert(table), rows)
+            return
+        # PostgreSQL: one INSERT .. VALUES .. RETURNING, its keys in the order of the rows
+        pks = s.execute(insert(table).returning(table.c.pk, sort_by_parameter_order=True), rows).scalars()
+        for row, pk in zip(rows, pks, strict=True):
+            row["pk"] = pk
 
     @staticmethod
     def _parse_op(op: Any, single: bool) -> tuple:

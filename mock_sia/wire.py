@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,6 +51,7 @@ WRITABLE_FIELDS = (
     "call_outcome",
     "call_reason",
 )
+_WRITABLE = frozenset(WRITABLE_FIELDS)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -65,6 +66,14 @@ def to_ms(at: datetime) -> int:
 def ms_to_iso(ms: int | None) -> str | None:
     """UTC, ISO-8601 with milliseconds and `Z`."""
     return None if ms is None else iso_ms(EPOCH + timedelta(milliseconds=ms))
+
+
+class IsoTimes(dict[int, str]):
+    """`ms_to_iso` remembered for one page or batch, whose tasks mostly share their instants."""
+
+    def __missing__(self, ms: int) -> str:
+        text = self[ms] = ms_to_iso(ms)  # type: ignore[assignment]
+        return text  # type: ignore[return-value]
 
 
 def parse_date(value: Any, field: str, error: type[SiaError] = ValidationFailed) -> date | None:
@@ -206,11 +215,12 @@ def clean_task_fields(data: Any, *, partial: bool) -> dict:
     """The writable fields of a create (`partial=False`) or PATCH body, validated (422 with `field`)."""
     if not isinstance(data, Mapping):
         raise ValidationFailed("the task must be a JSON object", field=None)
-    for key in data:
-        if key in READ_ONLY_FIELDS:
-            raise ValidationFailed(f"'{key}' is read-only", field=key)
-        if key not in WRITABLE_FIELDS:
-            raise ValidationFailed(f"unknown field '{key}'", field=key)
+    if not _WRITABLE.issuperset(data):  # else every key is writable: no loop per key (issue 9)
+        for key in data:
+            if key in READ_ONLY_FIELDS:
+                raise ValidationFailed(f"'{key}' is read-only", field=key)
+            if key not in WRITABLE_FIELDS:
+                raise ValidationFailed(f"unknown field '{key}'", field=key)
     out: dict[str, Any] = {}
     if not partial or "name" in data:
         name = text_field(data, "name", NAME_MAX, required=True)
@@ -239,25 +249,54 @@ def clean_task_fields(data: Any, *, partial: bool) -> dict:
     return out
 
 
-def task_to_dict(task: Task, user_id: str) -> dict:
+# The columns of a task, in the order `task_row_to_dict` reads them (a Core select of these is a row).
+TASK_COLUMN_NAMES = (
+    "pk",
+    "type",
+    "name",
+    "status",
+    "priority",
+    "due_date",
+    "details",
+    "sales_campaign_name",
+    "sales_campaign_day",
+    "sales_campaign_step",
+    "call_outcome",
+    "call_reason",
+    "created_ms",
+    "updated_ms",
+    "deleted_ms",
+)
+TASK_COLUMNS = tuple(Task.__table__.c[name] for name in TASK_COLUMN_NAMES)
+
+
+def task_row_to_dict(row: Sequence[Any], user_id: str, iso: Mapping[int, str] | None = None) -> dict:
+    """A task's wire form from its values in `TASK_COLUMN_NAMES` order (a Core row: no ORM object);
+    `iso` (an `IsoTimes`) shares the instants' text across a page."""
+    pk, type_, name, status, priority, due, details, campaign, day, step, outcome, reason, c, u, d = row
+    times = iso if iso is not None else IsoTimes()
     return {
-        "id": task.public_id,
+        "id": f"tsk_{pk:010d}",
         "user_id": user_id,
-        "type": task.type,
-        "name": task.name,
-        "status": task.status,
-        "priority": task.priority,
-        "due_date": task.due_date.isoformat() if task.due_date else None,
-        "details": task.details,
-        "sales_campaign_name": task.sales_campaign_name,
-        "sales_campaign_day": task.sales_campaign_day,
-        "sales_campaign_step": task.sales_campaign_step,
-        "call_outcome": task.call_outcome,
-        "call_reason": task.call_reason,
-        "created_at": ms_to_iso(task.created_ms),
-        "updated_at": ms_to_iso(task.updated_ms),
-        "deleted_at": ms_to_iso(task.deleted_ms),
+        "type": type_,
+        "name": name,
+        "status": status,
+        "priority": priority,
+        "due_date": due.isoformat() if due else None,
+        "details": details,
+        "sales_campaign_name": campaign,
+        "sales_campaign_day": day,
+        "sales_campaign_step": step,
+        "call_outcome": outcome,
+        "call_reason": reason,
+        "created_at": times[c],
+        "updated_at": times[u],
+        "deleted_at": None if d is None else times[d],
     }
+
+
+def task_to_dict(task: Task, user_id: str) -> dict:
+    return task_row_to_dict([getattr(task, name) for name in TASK_COLUMN_NAMES], user_id)
 
 
 def sync_to_dict(setting: TaskSyncSetting | None) -> dict:

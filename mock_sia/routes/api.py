@@ -22,6 +22,14 @@ def _svc() -> SiaService:
 
 
 def _json_body() -> dict:
+    """The request's JSON object, parsed once per request (the contract check and the route share it)."""
+    parsed = g.get("sia_json_body")
+    if parsed is None:
+        parsed = g.sia_json_body = _parse_json_body()
+    return parsed
+
+
+def _parse_json_body() -> dict:
     raw = request.get_data(cache=True)
     if not raw.strip():
         raise BadRequest("a JSON object body is required")

@@ -137,3 +137,31 @@ def test_ids_and_cursors_too_big_for_bigint_are_404_and_400(app, ann):
     forged = base64.urlsafe_b64encode(json.dumps([1, 2**70]).encode()).decode().rstrip("=")
     response = ann.get(f"{API}/tasks", params={"cursor": forged})
     assert response.status_code == 400 and response.json()["error"]["field"] == "cursor"
+
+
+def test_a_batch_of_creates_is_one_insert_and_each_answer_is_its_own_task(app, ann):
+    """Issue 9: the batch's new tasks go in with one INSERT .. RETURNING (keys in the rows' order), so
+    every answer names the task made from its own item - read back by id - with a few statements."""
+    from mock_core.db import count_statements
+
+    ops = [
+        {
+            "op": "create",
+            "idempotency_key": f"pg-{n}",
+            "data": {"name": f"pg task {n}", "sales_campaign_day": n + 1},
+        }
+        for n in range(200)
+    ]
+    with count_statements(get_sia(app).store.engine) as sql:
+        results = ann.post(f"{API}/tasks/batch", json={"operations": ops}).json()["results"]
+    assert len(sql) <= 14, sql
+    assert [r["status"] for r in results] == [201] * 200
+    for n, result in enumerate(results):
+        stored = ann.get(f"{API}/tasks/{result['data']['id']}").json()
+        assert (
+            stored == result["data"]
+            and stored["name"] == f"pg task {n}"
+            and stored["sales_campaign_day"] == n + 1
+        )
+    replayed = ann.post(f"{API}/tasks/batch", json={"operations": ops}).json()["results"]
+    assert replayed == results
