@@ -6,6 +6,7 @@ characters are upper case, so ids stay unique when compared case-insensitively.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
@@ -31,7 +32,15 @@ def to18(value: str) -> str:
 
     Raises ValueError when the value is not an id or its checksum does not match.
     """
-    if not isinstance(value, str) or not _ID_RE.match(value):
+    if not isinstance(value, str):
+        raise ValueError(f"malformed id {value}")
+    return _to18(value)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _to18(value: str) -> str:
+    """`to18` of a string, remembered: the same ids come back on every call (issue 9); errors are not."""
+    if not _ID_RE.match(value):
         raise ValueError(f"malformed id {value}")
     if len(value) == 15:
         return value + checksum(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -461,8 +462,8 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
             else None
             for r in records
         ]
-        keys = [str(v).lower() if v is not None else None for v in values]
-        duplicates = {k for k in keys if k is not None and keys.count(k) > 1}
+        counted = Counter(str(v).lower() for v in values if v is not None)
+        duplicates = {k for k, n in counted.items() if n > 1}
 
         def work(s, item, seen):
             rec, value = item

@@ -65,13 +65,12 @@ class Unit:
         self._new: list[tuple[Table, Row]] = []
 
     # -- reads ---------------------------------------------------------------------------------
-    def _keep(self, table: Table, mapping: Any) -> Row:
-        key = (table, mapping["Id"])
+    def _keep(self, table: Table, values: dict[str, Any]) -> Row:
+        key = (table, values["Id"])
         row = self._rows.get(key)
         if row is None:  # not read yet
-            values = dict(mapping)
             row = self._rows[key] = Row(values)
-            self._before[key] = values
+            self._before[key] = values  # Row copied them
         return row
 
     def get(self, model: Any, pk: str) -> Row | None:
@@ -80,22 +79,26 @@ class Unit:
         key = (table, pk)
         if key in self._rows:
             return self._rows[key]
-        found = self.conn.execute(by_id(table), {"rid": pk}).first()
-        return None if found is None else self._keep(table, found._mapping)
+        result = self.conn.execute(by_id(table), {"rid": pk})
+        found = result.first()
+        return None if found is None else self._keep(table, dict(zip(result.keys(), found, strict=True)))
 
     def rows(self, table: Table, stmt: Any, absent: Iterable[str] = ()) -> list[Row]:
         """The rows a `select(table, ...)` finds, each kept for the transaction; the Ids in `absent` that
         it does not find are remembered as not there (a later `get` reads nothing)."""
-        found = [self._keep(table, r._mapping) for r in self.conn.execute(stmt)]
+        result = self.conn.execute(stmt)
+        names = list(result.keys())
+        found = [self._keep(table, dict(zip(names, r, strict=True))) for r in result]
         for pk in absent:
             self._rows.setdefault((table, pk), None)
         return found
 
     def rows_with(self, table: Table, stmt: Any) -> Iterable[tuple[Row, Any]]:
         """For `select(table, extra)`: (the kept row, the extra column) pairs."""
-        width = len(table.columns)
-        for r in self.conn.execute(stmt):
-            yield self._keep(table, r._mapping), r[width]
+        result = self.conn.execute(stmt)
+        names = list(result.keys())[: len(table.columns)]
+        for r in result:
+            yield self._keep(table, dict(zip(names, r, strict=False))), r[-1]
 
     def scalar(self, stmt: Any) -> Any:
         return self.conn.scalar(stmt)
