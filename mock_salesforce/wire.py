@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, current_app
 
 from mock_salesforce.errors import JSON_CONTENT_TYPE, JsonParserError
 
@@ -32,7 +32,9 @@ def format_datetime(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+    if value.year < 1000:  # strftime's own (unpadded) year, as before
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+    return f"{value.isoformat(timespec='milliseconds')}+0000"  # issue 9: not strftime on every field
 
 
 def format_date(value: date | None) -> str | None:
@@ -95,10 +97,16 @@ def attributes(version: str, sobject: str, record_id: str | None) -> dict[str, s
 
 
 def sf_json(data: Any, status: int = 200) -> Response:
-    response = jsonify(data)
-    response.status_code = status
-    response.content_type = JSON_CONTENT_TYPE
-    return response
+    """`jsonify`'s body (the app's JSON provider, compact unless debugging) in one Response with
+    Salesforce's content type, not a response made and then re-typed (issue 9)."""
+    provider = current_app.json
+    if getattr(provider, "compact", None) is False or (
+        getattr(provider, "compact", None) is None and current_app.debug
+    ):
+        body = provider.dumps(data, indent=2)
+    else:
+        body = provider.dumps(data, separators=(",", ":"))
+    return Response(f"{body}\n", status=status, content_type=JSON_CONTENT_TYPE)
 
 
 def load_json_body(raw: bytes) -> object:
