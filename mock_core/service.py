@@ -164,11 +164,17 @@ def install(app: Flask, svc: MockService, hooks: WireHooks | None = None) -> Non
                     return response
         return None
 
+    dated: list[tuple[Any, str]] = [(None, "")]  # (a whole second, its HTTP date): formatted once
+
     @app.after_request
     def _after(response: Response) -> Response:
         # Like a real server, every answer says what time it is - on this mock's (injectable) clock.
         now = svc.clock.now()
-        response.headers["Date"] = http_date(now)
+        second, text = dated[0]
+        if second != now.replace(microsecond=0):
+            text = http_date(now)
+            dated[0] = (now.replace(microsecond=0), text)
+        response.headers["Date"] = text
         req = request._get_current_object()  # type: ignore[attr-defined]
         if req.path.startswith(ADMIN_PREFIX):
             return response
