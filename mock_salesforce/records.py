@@ -40,7 +40,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
     def unit(self) -> Iterator[Unit]:
         """One transaction under the org's lock, its writes flushed at the end (issue 9: Core statements
         and plain rows - mock_salesforce.unit - instead of the ORM's Session)."""
-        with self._lock, self.engine.begin() as conn:
+        with self.core() as conn:
             work = Unit(conn)
             yield work
             work.flush()
@@ -180,9 +180,9 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         schema = self.schema(sobject)
         selected = self._select_fields(schema, fields)
         rid = self._path_id(schema, record_id)
-        with self._lock:  # a read: no transaction, no ORM identity map - one Core SELECT (issue 9)
+        with self._lock:  # a read: no ORM identity map - one Core SELECT (issue 9)
             self._purge_if_due()
-            with self.engine.connect() as conn:
+            with self.core() as conn:
                 row = conn.execute(by_id(schema.model.__table__), {"rid": rid}).first()
         if row is None or getattr(row, "IsDeleted", False):
             raise E.NotFound()
@@ -384,7 +384,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         failed = False
         # The rows go to the database in one flush at the end (fast); duplicates inside the batch are
         # caught by batch_seen, and no row is touched before its checks pass.
-        with self._lock, self.engine.begin() as conn:
+        with self.core() as conn:
             s = Unit(conn)
             if prefetch is not None:
                 prefetch(s)
@@ -537,7 +537,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
             with contextlib.suppress(ValueError, TypeError):
                 wanted[rid] = to18(rid)
         table = schema.model.__table__
-        with self._lock, self.engine.connect() as conn:  # a read: Core rows, no transaction of its own
+        with self.core() as conn:  # a read: Core rows, no ORM
             rows = {r.Id: r for r in conn.execute(select(table).where(table.c.Id.in_(set(wanted.values()))))}
         out = []
         for rid in ids:
