@@ -119,6 +119,8 @@ class FaultPlan:
     def take(self, method: str, path: str, kinds: tuple[str, ...] | None = None) -> list[Fault]:
         """The armed faults that hit this request (consuming one use of each)."""
         hit: list[Fault] = []
+        if not self._faults:
+            return hit  # none armed: no lock, no scan (every request asks - issue 9)
         with self._lock:
             for fault in list(self._faults):
                 if kinds is not None and fault.kind not in kinds:

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import request
 
 # Surrogate code points: valid in a Python str, invalid in UTF-8 and in every database.
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # strict UTF-8 text holds none but as `\uD800`
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # how one reaches a JSON text
+PARSED_JSON = "mock_core.parsed_json"  # the environ key of the body the guard parsed
+_UNPARSED = object()
 
 
 @dataclass(frozen=True)
@@ -39,21 +42,25 @@ class InputRejected(Exception):
         self.message = message
 
 
-# A JSON string (an unterminated one runs to the end), and a bracket: what the depth scan looks at.
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
-
-
 def json_depth_exceeds(text: str, limit: int) -> bool:
-    """True when `text` nests arrays/objects deeper than `limit` (a linear scan, no recursion): the
-    strings cut out by a regex, then only the brackets walked (issue 9: not every character)."""
+    """True when `text` nests arrays/objects deeper than `limit` (a linear scan, no recursion)."""
     depth = 0
-    for char in _BRACKET.findall(_JSON_STRING.sub("", text)):
-        if char in "[{":
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
             depth += 1
             if depth > limit:
                 return True
-        else:
+        elif char in "]}":
             depth -= 1
     return False
 
@@ -74,23 +81,61 @@ def has_surrogate(value: object) -> bool:
     return False
 
 
+def json_depth(value: object) -> int:
+    """How deep a parsed JSON document nests arrays/objects (the text's depth; a linear walk)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def _too_deep(text: str, limit: int) -> tuple[bool, object]:
+    """(whether `text` nests deeper than `limit`, its parse or _UNPARSED). Issue 9: a document with at
+    most `limit` brackets cannot nest deeper (no scan); a larger one is parsed (the C parser; a
+    RecursionError means far too deep) and its depth walked, which costs far less than scanning the
+    text character by character in Python; malformed text is still scanned."""
+    if text.count("{") + text.count("[") <= limit:
+        return False, _UNPARSED
+    try:
+        parsed = json.loads(text)
+    except RecursionError:
+        return True, _UNPARSED
+    except ValueError:
+        return json_depth_exceeds(text, limit), _UNPARSED
+    return json_depth(parsed) > limit, parsed
+
+
 def check_request(limits: GuardLimits) -> None:
-    """Raise `InputRejected` for a request no route should see. Called before every route."""
-    url_bytes = len(request.path.encode("utf-8", "surrogateescape")) + len(request.query_string)
+    """Raise `InputRejected` for a request no route should see. Called before every route.
+
+    A JSON body it parsed is left in `request.environ[PARSED_JSON]` for the route (issue 9: parsed
+    once, not twice)."""
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup, not ten
+    query = req.query_string
+    url_bytes = len(req.path.encode("utf-8", "surrogateescape")) + len(query)
     if url_bytes > limits.max_url_bytes:
         raise InputRejected(
             "url_too_long", 414, f"The length of the URI exceeds the {limits.max_url_bytes:,} byte limit"
         )
-    if any(_SURROGATE.search(v) for v in request.args.values()):  # e.g. a %ED%A0%80 in the query
+    if query and any(_SURROGATE.search(v) for v in req.args.values()):  # e.g. a %ED%A0%80 in the query
         raise InputRejected("invalid_unicode", 400, "the query string is not valid UTF-8")
-    length = request.content_length
+    length = req.content_length
     if length is not None and length > limits.max_body_bytes:
         raise InputRejected(
             "body_too_large", 413, f"the request body exceeds the {limits.max_body_bytes:,} byte limit"
         )
-    if request.method in ("GET", "HEAD", "OPTIONS", "DELETE") and not length:
+    if req.method in ("GET", "HEAD", "OPTIONS", "DELETE") and not length:
         return
-    raw = request.get_data(cache=True)
+    raw = req.get_data(cache=True)
     if len(raw) > limits.max_body_bytes:
         raise InputRejected(
             "body_too_large", 413, f"the request body exceeds the {limits.max_body_bytes:,} byte limit"
@@ -105,15 +150,19 @@ def check_request(limits: GuardLimits) -> None:
     stripped = text.lstrip()
     if not stripped.startswith(("{", "[")):
         return  # form posts, SOAP envelopes: their routes parse them
-    if json_depth_exceeds(stripped, limits.max_json_depth):
+    too_deep, parsed = _too_deep(stripped, limits.max_json_depth)
+    if too_deep:
         raise InputRejected(
             "json_too_deep", 400, f"the JSON document nests deeper than {limits.max_json_depth} levels"
         )
-    try:
-        parsed = json.loads(stripped)
-    except ValueError:
-        return  # malformed JSON: each route reports it in its own words
-    if _SURROGATE_ESCAPE.search(stripped) and has_surrogate(parsed):  # only an escape makes one
+    if parsed is _UNPARSED:
+        try:
+            parsed = json.loads(stripped)
+        except ValueError:
+            return  # malformed JSON: each route reports it in its own words
+    # A lone surrogate can only come from a \uD800-\uDFFF escape (strict UTF-8 refuses encoded ones).
+    if _SURROGATE_ESCAPE.search(stripped) and has_surrogate(parsed):
         raise InputRejected(
             "invalid_unicode", 400, "the JSON document holds an invalid Unicode code point (a lone surrogate)"
         )
+    req.environ[PARSED_JSON] = parsed

@@ -29,6 +29,7 @@ from tasksync_common.instants import parse_instant
 
 ADMIN_PREFIX = "/__admin"
 ADMIN_TOKEN_HEADER = "X-Admin-Token"
+STARTED = "mock_core.started"  # the environ key of when the request began (for the journal)
 _log = logging.getLogger("mock_core")
 
 
@@ -133,23 +134,28 @@ def install(app: Flask, svc: MockService, hooks: WireHooks | None = None) -> Non
     app.config["MOCK_SERVICE_EXTENSION"] = svc.extension_name
     app.json.sort_keys = False  # vendors' key order (Salesforce: id, success, errors)
 
+    # The hooks run on every request: they read the request and `g` through one proxy lookup each,
+    # not one per attribute (issue 9).
     @app.before_request
     def _before() -> Response | None:
-        g.mock_started = time.perf_counter()
-        if request.path.startswith(ADMIN_PREFIX):
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        req.environ[STARTED] = time.perf_counter()
+        if req.path.startswith(ADMIN_PREFIX):
             return _check_admin_token(app)
         try:
             check_request(svc.guard_limits)
         except InputRejected as exc:
             return wire.render_input_error(exc)
-        faults = svc.faults.take(request.method, request.path)
+        faults = svc.faults.take(req.method, req.path)
+        if not faults:
+            return None
         g.mock_faults = faults
         for fault in faults:
             if fault.kind == "latency":
                 time.sleep(fault.seconds)
         for fault in faults:
             if fault.kind == "connection_drop":
-                request.environ["mock_core.drop"] = True
+                req.environ["mock_core.drop"] = True
                 return Response(status=499)
             if fault.kind == "status":
                 return wire.render_error(fault.status or 500, fault.error_code, fault.message)
@@ -159,21 +165,29 @@ def install(app: Flask, svc: MockService, hooks: WireHooks | None = None) -> Non
                     return response
         return None
 
+    dated: list[tuple[Any, str]] = [(None, "")]  # (a whole second, its HTTP date): formatted once
+
     @app.after_request
     def _after(response: Response) -> Response:
         # Like a real server, every answer says what time it is - on this mock's (injectable) clock.
-        response.headers["Date"] = http_date(svc.clock.now())
-        if request.path.startswith(ADMIN_PREFIX):
+        now = svc.clock.now()
+        second, text = dated[0]
+        if second != now.replace(microsecond=0):
+            text = http_date(now)
+            dated[0] = (now.replace(microsecond=0), text)
+        response.headers["Date"] = text
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        if req.path.startswith(ADMIN_PREFIX):
             return response
         if any(f.kind == "drop_after_commit" for f in g.get("mock_faults", ())):
-            request.environ["mock_core.drop"] = True
-        started = g.get("mock_started", time.perf_counter())
+            req.environ["mock_core.drop"] = True
+        started = req.environ.get(STARTED) or time.perf_counter()
         svc.journal.record(
             JournalEntry(
-                at=svc.clock.now(),
-                method=request.method,
-                path=request.path,
-                query=request.query_string.decode("latin-1"),
+                at=now,
+                method=req.method,
+                path=req.path,
+                query=req.query_string.decode("latin-1"),
                 status=response.status_code,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 principal=wire.principal(),

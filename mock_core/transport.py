@@ -4,6 +4,11 @@
 with it mounted for the given `https://host` prefixes. `Interceptor(routes)` goes further for code
 that builds its own sessions (simple-salesforce does): while active, *every* `requests.Session`
 sends requests for those hosts to the app; all other hosts are untouched.
+
+Issue 9: a call routed in-process skips what only a socket needs - the proxy and CA-bundle lookup in
+the environment that `requests` does before every call (its largest cost per call; no proxy or
+certificate is ever used in-process), and the `http.client` message a response carries only so that
+`requests` can read its `Set-Cookie` headers (built only when there is one).
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
+from requests.sessions import merge_setting
 from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
 
 from mock_core.errors import DroppedConnection
 
@@ -90,13 +97,14 @@ class WSGITransport(BaseAdapter):
             raise requests.exceptions.ConnectionError(f"Connection aborted: {exc}", request=request) from exc
 
         response = requests.Response()
-        response.status_code = int(captured["status"].split(" ", 1)[0])
-        response.reason = captured["status"].split(" ", 1)[1] if " " in captured["status"] else ""
+        code, _, reason = captured["status"].partition(" ")
+        response.status_code = int(code)
+        response.reason = reason
         response.headers = CaseInsensitiveDict(captured["headers"])
         response.raw = _Raw(content, captured["headers"])
         response._content = content
         response._content_consumed = True
-        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.encoding = get_encoding_from_headers(response.headers)
         response.url = request.url
         response.request = request
         response.connection = self
@@ -112,10 +120,24 @@ class _Raw(io.BytesIO):
 
     def __init__(self, content: bytes, headers) -> None:
         super().__init__(content)
-        message = http.client.HTTPMessage()
-        for name, value in headers:
-            message.add_header(name, value)
-        self._original_response = SimpleNamespace(msg=message, info=lambda: message)
+        self._original_response = None  # requests reads no cookies from a response without one
+        if any(name.lower() == "set-cookie" for name, _value in headers):
+            message = http.client.HTTPMessage()
+            for name, value in headers:
+                message.add_header(name, value)
+            self._original_response = SimpleNamespace(msg=message, info=lambda: message)
+
+
+def _settings_in_process(session: requests.Session, proxies, stream, verify, cert) -> dict:
+    """`Session.merge_environment_settings` for a call that never leaves the process: the session's own
+    settings merged as requests merges them, without reading proxies or CA bundles from the
+    environment (the WSGI call uses neither)."""
+    return {
+        "proxies": merge_setting(proxies, session.proxies),
+        "stream": merge_setting(stream, session.stream),
+        "verify": merge_setting(verify, session.verify),
+        "cert": merge_setting(cert, session.cert),
+    }
 
 
 def _unquote_path(path: str) -> str:
@@ -129,8 +151,18 @@ Routes = Mapping[str, object]  # "https://host[:port]" prefix -> WSGI app
 def make_session(routes: Routes, base: requests.Session | None = None) -> requests.Session:
     """A session whose requests to the given URL prefixes go in-process to their apps."""
     session = base or requests.Session()
+    prefixes = []
     for prefix, app in routes.items():
         session.mount(prefix.rstrip("/") + "/", WSGITransport(app))
+        prefixes.append(prefix.rstrip("/").lower() + "/")
+    merge_environment = session.merge_environment_settings
+
+    def merge_environment_settings(url, proxies, stream, verify, cert):
+        if url.lower().startswith(tuple(prefixes)):
+            return _settings_in_process(session, proxies, stream, verify, cert)
+        return merge_environment(url, proxies, stream, verify, cert)
+
+    session.merge_environment_settings = merge_environment_settings  # type: ignore[method-assign]
     return session
 
 
@@ -144,6 +176,7 @@ class Interceptor:
     _lock = threading.RLock()
     _active: list[Interceptor] = []
     _original = None
+    _original_merge = None
 
     def __init__(self, routes: Routes | None = None) -> None:
         self.routes: dict[str, WSGITransport] = {}
@@ -174,7 +207,16 @@ class Interceptor:
                             return adapter
                     return original(session, url)
 
+                cls._original_merge = requests.Session.merge_environment_settings
+                original_merge = cls._original_merge
+
+                def merge_environment_settings(session, url, proxies, stream, verify, cert):
+                    if any(i.adapter_for(url) is not None for i in cls._active):
+                        return _settings_in_process(session, proxies, stream, verify, cert)
+                    return original_merge(session, url, proxies, stream, verify, cert)
+
                 requests.Session.get_adapter = get_adapter  # type: ignore[method-assign]
+                requests.Session.merge_environment_settings = merge_environment_settings  # type: ignore[method-assign]
             cls._active.append(self)
         return self
 
@@ -185,7 +227,8 @@ class Interceptor:
                 cls._active.remove(self)
             if not cls._active and cls._original is not None:
                 requests.Session.get_adapter = cls._original  # type: ignore[method-assign]
-                cls._original = None
+                requests.Session.merge_environment_settings = cls._original_merge  # type: ignore[method-assign]
+                cls._original = cls._original_merge = None
 
     def __enter__(self) -> Interceptor:
         return self.start()

@@ -80,7 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     @app.before_request
     def _authenticate() -> Response | None:
         if request.path.startswith(REST_PREFIX):
-            check_rest_call()
+            check_rest_call(org)
         return None
 
     @app.after_request

@@ -32,13 +32,14 @@ def bearer_token() -> str | None:
     return None
 
 
-def check_rest_call() -> None:
+def check_rest_call(svc=None) -> None:
     """Before every /services/data/vNN.N call: a live session, then one unit of the API allocation."""
-    svc = org()
+    svc = svc or org()
     user_id = svc.authenticate(bearer_token())
-    g.sf_user_id = user_id
+    flask_g = g._get_current_object()  # one proxy lookup (issue 9)
+    flask_g.sf_user_id = user_id
     svc.count_api_call()
-    g.sf_counted = True
+    flask_g.sf_counted = True
 
 
 def _local(tag: str) -> str:

@@ -63,6 +63,7 @@ class Org(SeedMixin, RecordsMixin, QueryMixin, MockService):
     def _open(self) -> None:
         """(Re)build the in-memory state around the database; a reopened database keeps counting ids."""
         Base.metadata.create_all(self.engine)
+        self._keep_connection()
         self.ids = IdFactory()
         self._sessions: dict[str, SessionInfo] = {}
         self._refresh_tokens: dict[str, str] = {}

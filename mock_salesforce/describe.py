@@ -67,6 +67,11 @@ class FieldDef:
     id_lookup: bool = False
     name_field: bool = False
 
+    def __hash__(self) -> int:
+        # A field is a dict key on every record write: hash its name (equal fields share it), not all
+        # twenty-two members (issue 9).
+        return hash(self.name)
+
     def describe(self) -> dict:
         string_like = self.type in ("string", "textarea", "picklist", "combobox", "email", "id", "reference")
         return {

@@ -6,6 +6,7 @@ characters are upper case, so ids stay unique when compared case-insensitively.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
@@ -19,11 +20,13 @@ KEY_PREFIXES = {"Task": "00T", "User": "005", "Organization": "00D", "QueryLocat
 
 def checksum(id15: str) -> str:
     """The three checksum characters for a 15-character id."""
-    out = []
-    for start in (0, 5, 10):
-        bits = sum(1 << j for j, c in enumerate(id15[start : start + 5]) if "A" <= c <= "Z")
-        out.append(_CHECKSUM[bits])
-    return "".join(out)
+    return _chunk_sum(id15[0:5]) + _chunk_sum(id15[5:10]) + _chunk_sum(id15[10:15])
+
+
+@functools.lru_cache(maxsize=65_536)
+def _chunk_sum(chunk: str) -> str:
+    """The checksum character of five id characters (remembered: ids share their chunks - issue 9)."""
+    return _CHECKSUM[sum(1 << j for j, c in enumerate(chunk) if "A" <= c <= "Z")]
 
 
 def to18(value: str) -> str:
@@ -31,7 +34,15 @@ def to18(value: str) -> str:
 
     Raises ValueError when the value is not an id or its checksum does not match.
     """
-    if not isinstance(value, str) or not _ID_RE.match(value):
+    if not isinstance(value, str):
+        raise ValueError(f"malformed id {value}")
+    return _to18(value)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _to18(value: str) -> str:
+    """`to18` of a string, remembered: the same ids come back on every call (issue 9); errors are not."""
+    if not _ID_RE.match(value):
         raise ValueError(f"malformed id {value}")
     if len(value) == 15:
         return value + checksum(value)

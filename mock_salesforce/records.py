@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import functools
-from collections.abc import Iterable
-from types import SimpleNamespace
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Insert, Select, Table, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from mock_salesforce import errors as E
 from mock_salesforce.coercion import UNIQUE_CACHE, CoercionMixin
@@ -21,27 +19,11 @@ from mock_salesforce.ids import to18
 from mock_salesforce.models import Task as TaskRow
 from mock_salesforce.models import User as UserRow
 from mock_salesforce.replication import ReplicationMixin
+from mock_salesforce.unit import Unit, by_id
 from mock_salesforce.wire import attributes, format_value
 
 COLLECTION_MAX = 200
-HELD = "sf.held"  # the Session.info key of the rows a collection read up front
-MATCH_CACHE = "sf.match"  # the Session.info key of a collection's prefetched matches (see _prefetch)
-
-
-def _set_values(row: Any) -> dict[str, Any]:
-    """The column values set on a new (transient) row; the rest take the columns' defaults."""
-    return {key: value for key, value in vars(row).items() if not key.startswith("_")}
-
-
-@functools.cache
-def _insert(table: Table) -> Insert:
-    return insert(table)
-
-
-@functools.cache
-def _by_id(table: Table) -> Select:
-    """One row by Id, built once per table (building a statement costs more than running it)."""
-    return select(table).where(table.c.Id == bindparam("rid"))
+MATCH_CACHE = "sf.match"  # the Unit.info key of a collection's prefetched matches (see _prefetch)
 
 
 def _safe18(value: Any) -> str | None:
@@ -54,10 +36,19 @@ def _safe18(value: Any) -> str | None:
 class RecordsMixin(CoercionMixin, ReplicationMixin):
     """The record verbs (a part of `Org`); collections write up to 200 records in one transaction."""
 
+    @contextlib.contextmanager
+    def unit(self) -> Iterator[Unit]:
+        """One transaction under the org's lock, its writes flushed at the end (issue 9: Core statements
+        and plain rows - mock_salesforce.unit - instead of the ORM's Session)."""
+        with self.core() as conn:
+            work = Unit(conn)
+            yield work
+            work.flush()
+
     # -- record verbs (inside a transaction) --------------------------------------------------------
     def _create(
         self,
-        s: Session,
+        s: Unit,
         schema: SObjectSchema,
         data: dict[str, Any],
         actor: str,
@@ -75,29 +66,33 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         values = self._values(s, schema, data, creating=True)
         values.update(extra or {})
         now = self.now()
-        row = TaskRow(  # SF-ORG-2: the create defaults
-            Id=self.ids.new(schema.key_prefix),
-            Status=self.picklists["Status"]["default"],
-            Priority=self.picklists["Priority"]["default"],
-            OwnerId=actor,
-            TaskSubtype="Task",
-            IsReminderSet=False,
-            IsArchived=False,
-            IsDeleted=False,
-            CreatedDate=now,
-            CreatedById=actor,
-            LastModifiedDate=now,
-            LastModifiedById=actor,
-            SystemModstamp=now,
+        table = schema.model.__table__
+        row = s.new_row(  # SF-ORG-2: the create defaults
+            table,
+            {
+                "Id": self.ids.new(schema.key_prefix),
+                "Status": self.picklists["Status"]["default"],
+                "Priority": self.picklists["Priority"]["default"],
+                "OwnerId": actor,
+                "TaskSubtype": "Task",
+                "IsReminderSet": False,
+                "IsArchived": False,
+                "IsDeleted": False,
+                "CreatedDate": now,
+                "CreatedById": actor,
+                "LastModifiedDate": now,
+                "LastModifiedById": actor,
+                "SystemModstamp": now,
+            },
         )
-        self._apply(s, schema, row, values, batch_seen)
+        self._apply(s, schema, row, values, batch_seen)  # type: ignore[arg-type]
         if add:
-            s.add(row)
-        return row
+            s.add(table, row)
+        return row  # type: ignore[return-value]
 
     def _update(
         self,
-        s: Session,
+        s: Unit,
         schema: SObjectSchema,
         row: TaskRow,
         data: dict[str, Any],
@@ -119,7 +114,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         row.LastModifiedById = actor
         return row
 
-    def _delete(self, s: Session, row: TaskRow, actor: str) -> None:
+    def _delete(self, s: Unit, row: TaskRow, actor: str) -> None:
         now = self.now()
         row.IsDeleted = True
         row.DeletedDate = now
@@ -137,7 +132,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
             raise E.ExternalIdNotFound(record_id)
         return rid
 
-    def _live_row(self, s: Session, schema: SObjectSchema, record_id: str, *, for_write: bool) -> Any:
+    def _live_row(self, s: Unit, schema: SObjectSchema, record_id: str, *, for_write: bool) -> Any:
         """SF-ORG-8: the row for a path id (404 NOT_FOUND if malformed or foreign; ENTITY_IS_DELETED)."""
         row = s.get(schema.model, self._path_id(schema, record_id))
         if row is None:
@@ -176,11 +171,8 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
     # -- REST verbs ------------------------------------------------------------------------------
     def create_record(self, sobject: str, data: dict[str, Any], actor: str) -> str:
         schema = self.schema(sobject)
-        with self.tx() as s:
-            row = self._create(s, schema, data, actor, add=False)
-            # One Core INSERT of the values set, not the ORM's unit of work for one row (issue 9).
-            s.connection().execute(_insert(schema.model.__table__), _set_values(row))
-            return row.Id
+        with self.unit() as s:  # one Core INSERT of the new row (issue 9)
+            return self._create(s, schema, data, actor).Id
 
     def get_record(
         self, sobject: str, record_id: str, version: str, fields: str | None = None
@@ -188,10 +180,10 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         schema = self.schema(sobject)
         selected = self._select_fields(schema, fields)
         rid = self._path_id(schema, record_id)
-        with self._lock:  # a read: no transaction, no ORM identity map - one Core SELECT (issue 9)
+        with self._lock:  # a read: no ORM identity map - one Core SELECT (issue 9)
             self._purge_if_due()
-            with self.engine.connect() as conn:
-                row = conn.execute(_by_id(schema.model.__table__), {"rid": rid}).first()
+            with self.core() as conn:
+                row = conn.execute(by_id(schema.model.__table__), {"rid": rid}).first()
         if row is None or getattr(row, "IsDeleted", False):
             raise E.NotFound()
         return self.to_record(schema, row, version, selected)
@@ -200,25 +192,15 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         """SF-ORG-8 path id; one Core SELECT and one Core UPDATE of the columns that changed (issue 9:
         the ORM's identity map and unit of work cost more than the two statements)."""
         schema = self.schema(sobject)
-        rid = self._path_id(schema, record_id)
-        table = schema.model.__table__
-        with self.tx() as s:
-            conn = s.connection()
-            found = conn.execute(_by_id(table), {"rid": rid}).first()
-            if found is None or getattr(found, "IsDeleted", False):
-                raise E.EntityIsDeleted()
-            before = dict(found._mapping)
-            row = SimpleNamespace(**before)  # what _update reads and writes, detached from any session
-            self._update(s, schema, row, data, actor)  # type: ignore[arg-type]
-            changed = {key: value for key, value in vars(row).items() if before.get(key, value) != value}
-            changed.update({key: getattr(row, key) for key in ("LastModifiedDate", "SystemModstamp")})
-            conn.execute(update(table).where(table.c.Id == rid).values(**changed))
+        with self.unit() as s:
+            row = self._live_row(s, schema, record_id, for_write=True)
+            self._update(s, schema, row, data, actor)
 
     def delete_record(self, sobject: str, record_id: str, actor: str) -> None:
         schema = self.schema(sobject)
         if not schema.writable:
             raise E.InsufficientAccess(f"You do not have permission to delete {schema.name} records")
-        with self.tx() as s:
+        with self.unit() as s:
             row = self._live_row(s, schema, record_id, for_write=True)
             self._delete(s, row, actor)
 
@@ -228,7 +210,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
             raise E.ExternalIdNotFound(name)
         return fdef
 
-    def _match(self, s: Session, schema: SObjectSchema, fdef: FieldDef, value: str) -> list[Any]:
+    def _match(self, s: Unit, schema: SObjectSchema, fdef: FieldDef, value: str) -> list[Any]:
         if fdef.name == "Id":
             try:
                 rid = to18(value)
@@ -245,13 +227,10 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
                 return [row for row in cached[2].get(key, []) if not row.IsDeleted]
         column = schema.column(fdef)
         cond = column == value if fdef.case_sensitive else func.lower(column) == value.lower()
-        return list(
-            s.scalars(
-                select(schema.model).where(cond, schema.model.IsDeleted.is_(False)).order_by(schema.model.Id)
-            )
-        )
+        table = schema.model.__table__
+        return s.rows(table, select(table).where(cond, table.c.IsDeleted.is_(False)).order_by(table.c.Id))
 
-    def _one_match(self, s: Session, schema: SObjectSchema, fdef: FieldDef, value: str, version: str) -> Any:
+    def _one_match(self, s: Unit, schema: SObjectSchema, fdef: FieldDef, value: str, version: str) -> Any:
         """The one live row matching an external id, or the matches' URLs when several (the 300 answer)."""
         rows = self._match(s, schema, fdef, value)
         if not rows:
@@ -267,7 +246,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         schema = self.schema(sobject)
         fdef = self.external_field(schema, field_name)
         selected = self._select_fields(schema, fields)
-        with self.tx() as s:
+        with self.unit() as s:
             row = self._one_match(s, schema, fdef, value, version)
             return row if isinstance(row, list) else self.to_record(schema, row, version, selected)
 
@@ -285,7 +264,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
                 f"The value of the external ID field {fdef.name} in the body must match the value in the URL",
                 fields=[fdef.name],
             )
-        with self.tx() as s:
+        with self.unit() as s:
             if fdef.name == "Id" and not value:
                 return self._create(s, schema, data, actor).Id, True
             rows = self._match(s, schema, fdef, value)
@@ -303,7 +282,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
     ) -> list[str] | None:
         schema = self.schema(sobject)
         fdef = self.external_field(schema, field_name)
-        with self.tx() as s:
+        with self.unit() as s:
             row = self._one_match(s, schema, fdef, value, version)
             if isinstance(row, list):
                 return row
@@ -319,7 +298,7 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
 
     def _prefetch(
         self,
-        s: Session,
+        s: Unit,
         schema: SObjectSchema,
         records: list[Any],
         actor: str,
@@ -342,20 +321,20 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
                 if fdef is not None and fdef.type == "reference" and isinstance(value, str):
                     with contextlib.suppress(ValueError, TypeError):
                         refs.add(to18(value))
-        # The identity map holds rows weakly: the batch keeps them alive until it ends.
-        held = s.info.setdefault(HELD, [])
-        held.extend(s.scalars(select(UserRow).where(UserRow.Id.in_(refs))))
+        users = UserRow.__table__
+        s.rows(users, select(users).where(users.c.Id.in_(refs)), absent=refs)
+        table = schema.model.__table__
         wanted = [i for i in ids if i]
         if wanted:
-            held.extend(s.scalars(select(schema.model).where(schema.model.Id.in_(wanted))))
+            s.rows(table, select(table).where(table.c.Id.in_(wanted)), absent=wanted)
         if match is not None and match.name != "Id":
             keys = {self._key(match, str(v)) for v in match_values if v is not None and v != ""}
             keys = {k for k in keys if "\x00" not in k}
             expr = self._key_expr(schema, match)
             found: dict[str, list] = {}
             if keys:
-                stmt = select(schema.model, expr).where(expr.in_(keys), schema.model.IsDeleted.is_(False))
-                for row, key in s.execute(stmt.order_by(schema.model.Id)):
+                stmt = select(table, expr).where(expr.in_(keys), table.c.IsDeleted.is_(False))
+                for row, key in s.rows_with(table, stmt.order_by(table.c.Id)):
                     found.setdefault(key, []).append(row)
             s.info[MATCH_CACHE] = (match.name, keys, found)
         unique: dict[str, tuple[set, dict]] = {}
@@ -403,10 +382,10 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         """
         results: list[dict] = []
         failed = False
-        # autoflush off: the rows go to the database in one flush at commit (fast); duplicates inside
-        # the batch are caught by batch_seen, and no row is touched before its checks pass.
-        with self._lock, Session(self.engine, expire_on_commit=False, autoflush=False) as s:
-            s.begin()
+        # The rows go to the database in one flush at the end (fast); duplicates inside the batch are
+        # caught by batch_seen, and no row is touched before its checks pass.
+        with self.core() as conn:
+            s = Unit(conn)
             if prefetch is not None:
                 prefetch(s)
             batch_seen: dict = {}
@@ -417,13 +396,13 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
                     failed = True
                     results.append({"id": None, "success": False, "errors": [exc.to_record_error()]})
             if all_or_none and failed:
-                s.rollback()
+                conn.rollback()
                 rolled = E.RolledBack().to_record_error()
                 return [
                     r if not r["success"] else {"id": None, "success": False, "errors": [rolled]}
                     for r in results
                 ]
-            s.commit()
+            s.flush()
         return results
 
     def collection_create(self, records: list[Any], all_or_none: bool, actor: str) -> list[dict[str, Any]]:
@@ -483,8 +462,8 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
             else None
             for r in records
         ]
-        keys = [str(v).lower() if v is not None else None for v in values]
-        duplicates = {k for k in keys if k is not None and keys.count(k) > 1}
+        counted = Counter(str(v).lower() for v in values if v is not None)
+        duplicates = {k for k, n in counted.items() if n > 1}
 
         def work(s, item, seen):
             rec, value = item
@@ -539,7 +518,8 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
                 with contextlib.suppress(ValueError, TypeError):
                     wanted.append(to18(rid))
             if wanted:
-                s.info[HELD] = list(s.scalars(select(TaskRow).where(TaskRow.Id.in_(wanted))))
+                tasks = TaskRow.__table__
+                s.rows(tasks, select(tasks).where(tasks.c.Id.in_(wanted)), absent=wanted)
 
         return self._run_collection(ids, all_or_none, work, prefetch)
 
@@ -556,11 +536,9 @@ class RecordsMixin(CoercionMixin, ReplicationMixin):
         for rid in ids:
             with contextlib.suppress(ValueError, TypeError):
                 wanted[rid] = to18(rid)
-        with self.tx() as s:
-            rows = {
-                r.Id: r
-                for r in s.scalars(select(schema.model).where(schema.model.Id.in_(set(wanted.values()))))
-            }
+        table = schema.model.__table__
+        with self.core() as conn:  # a read: Core rows, no ORM
+            rows = {r.Id: r for r in conn.execute(select(table).where(table.c.Id.in_(set(wanted.values()))))}
         out = []
         for rid in ids:
             row = rows.get(wanted.get(rid, ""))

@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
 
 from mock_core.clock import Clock
 from mock_salesforce import errors as E
@@ -38,6 +39,7 @@ class OrgBase:
     session_ttl: timedelta
     app: Flask
     _lock: threading.RLock
+    _kept_conn: Connection | None = None
     ids: IdFactory
     _sessions: dict[str, SessionInfo]
     _refresh_tokens: dict[str, str]
@@ -57,6 +59,26 @@ class OrgBase:
         """One short transaction under the org's lock."""
         with self._lock, Session(self.engine, expire_on_commit=False) as s, s.begin():
             yield s
+
+    @contextlib.contextmanager
+    def core(self) -> Iterator[Connection]:
+        """One Core transaction under the org's lock (issue 9). With the in-memory database - one SQLite
+        connection that every SQLAlchemy connection of this engine shares (StaticPool) - it runs on one
+        kept Connection: no Connection built, checked out of the pool and reset per call."""
+        with self._lock:
+            kept = self._kept_conn
+            if kept is None or kept.in_transaction():  # another pool, or nested: a connection of its own
+                with self.engine.begin() as conn:
+                    yield conn
+            else:
+                with kept.begin():
+                    yield kept
+
+    def _keep_connection(self) -> None:
+        """(Re)open the kept Connection for `core()` when the engine's pool is one shared connection."""
+        if self._kept_conn is not None:
+            self._kept_conn.close()
+        self._kept_conn = self.engine.connect() if isinstance(self.engine.pool, StaticPool) else None
 
     def now(self) -> datetime:
         """The org's current time: naive UTC, millisecond precision (the storage form)."""

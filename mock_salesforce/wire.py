@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, current_app
 
 from mock_salesforce.errors import JSON_CONTENT_TYPE, JsonParserError
 from tasksync_common.instants import parse_instant, salesforce_ms
@@ -81,10 +81,16 @@ def attributes(version: str, sobject: str, record_id: str | None) -> dict[str, s
 
 
 def sf_json(data: Any, status: int = 200) -> Response:
-    response = jsonify(data)
-    response.status_code = status
-    response.content_type = JSON_CONTENT_TYPE
-    return response
+    """`jsonify`'s body (the app's JSON provider, compact unless debugging) in one Response with
+    Salesforce's content type, not a response made and then re-typed (issue 9)."""
+    provider = current_app.json
+    if getattr(provider, "compact", None) is False or (
+        getattr(provider, "compact", None) is None and current_app.debug
+    ):
+        body = provider.dumps(data, indent=2)
+    else:
+        body = provider.dumps(data, separators=(",", ":"))
+    return Response(f"{body}\n", status=status, content_type=JSON_CONTENT_TYPE)
 
 
 def load_json_body(raw: bytes) -> object:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, request
 
+from mock_core.guard import PARSED_JSON
 from mock_salesforce import errors as E
 from mock_salesforce.wire import load_json_object, sf_json
 
@@ -26,6 +27,15 @@ def actor() -> str:
 def version_label(major: int) -> str:
     k = major - 59  # 59.0 is Winter '24; three releases a year
     return f"{SEASONS[k % 3]} '{24 + k // 3:02d}"
+
+
+def _body(what: str = "the sObject") -> dict:
+    """The request's JSON object: the edge guard's parse when it made one (issue 9: a body is parsed
+    once), else parsed here with Salesforce's parser errors."""
+    parsed = request.environ.get(PARSED_JSON)
+    if isinstance(parsed, dict):
+        return parsed
+    return load_json_object(request.get_data(), what)
 
 
 def check_version(ver: str) -> None:
@@ -88,7 +98,7 @@ def sobject_root(ver: str, sobject: str) -> Response:
     schema = svc.schema(sobject)
     if request.method == "GET":
         return sf_json({"objectDescribe": schema.short(ver), "recentItems": []})
-    new_id = svc.create_record(schema.name, load_json_object(request.get_data()), actor())
+    new_id = svc.create_record(schema.name, _body(), actor())
     return sf_json({"id": new_id, "success": True, "errors": []}, 201)
 
 
@@ -128,7 +138,7 @@ def record(ver: str, sobject: str, record_id: str) -> Response:
     if method == "GET":
         return sf_json(svc.get_record(schema.name, record_id, ver, request.args.get("fields")))
     if method == "PATCH":
-        svc.update_record(schema.name, record_id, load_json_object(request.get_data()), actor())
+        svc.update_record(schema.name, record_id, _body(), actor())
         return Response(status=204)
     if method == "DELETE":
         svc.delete_record(schema.name, record_id, actor())
@@ -155,7 +165,7 @@ def by_external_id(ver: str, sobject: str, field: str, value: str) -> Response:
         return sf_json(several, 300) if several else Response(status=204)
     if method != "PATCH":
         raise E.MethodNotAllowed("HTTP Method 'POST' not allowed. Allowed are HEAD,GET,PATCH,DELETE")
-    result = svc.upsert(schema.name, field, value, load_json_object(request.get_data()), actor(), ver)
+    result = svc.upsert(schema.name, field, value, _body(), actor(), ver)
     if isinstance(result, list):
         return sf_json(result, 300)  # the value matches several records
     record_id, created = result
@@ -215,7 +225,7 @@ def query_more(ver: str, locator: str) -> Response:
 
 # -- sObject Collections ---------------------------------------------------------------------------------
 def _collection_body() -> tuple[list, bool]:
-    data = load_json_object(request.get_data(), "the collection request")
+    data = _body("the collection request")
     records = data.get("records")
     if not isinstance(records, list):
         raise E.JsonParserError("The request body needs a 'records' list")
@@ -266,7 +276,7 @@ def collection_retrieve(ver: str, sobject: str) -> Response:
         ids = [i for i in request.args.get("ids", "").split(",") if i]
         fields = request.args.get("fields", "")
     else:
-        data = load_json_object(request.get_data(), "the retrieve request")
+        data = _body("the retrieve request")
         ids, fields = data.get("ids") or [], data.get("fields") or []
         if not isinstance(ids, list) or not isinstance(fields, list):
             raise E.JsonParserError("'ids' and 'fields' must be lists")

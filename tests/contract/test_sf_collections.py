@@ -193,3 +193,26 @@ def test_naive_datetimes_from_the_client_are_refused(sf):
     with pytest.raises(SalesforceMalformedRequest) as info:
         sf.Task.updated(datetime(2026, 11, 28, 10), datetime(2026, 11, 28, 11))
     assert info.value.content[0]["errorCode"] == "INVALID_REPLICATION_DATE"
+
+
+def test_one_batch_naming_a_record_twice_writes_both_changes_and_a_failed_item_writes_nothing(sfx, sf):
+    """A batch reads each record once and keeps it (mock_salesforce.unit): the second item sees the first
+    item's change, the row is written once with both, and an item that fails its checks changes nothing."""
+    rid = sf.Task.create({"Subject": "Twice"})["id"]
+    results = sf.restful(
+        "composite/sobjects",
+        method="PATCH",
+        json={
+            "allOrNone": False,
+            "records": [
+                task(Id=rid, Status="Completed"),
+                task(Id=rid, Priority="High"),
+                task(Id=rid, Subject="x" * 256),  # too long: refused, the others stay
+            ],
+        },
+    )
+    assert [r["success"] for r in results] == [True, True, False]
+    assert results[2]["errors"][0]["statusCode"] == "STRING_TOO_LONG"
+    stored = sfx.org.get_task(rid)
+    assert (stored["Subject"], stored["Status"], stored["Priority"]) == ("Twice", "Completed", "High")
+    assert stored["IsClosed"] is True and stored["IsHighPriority"] is True

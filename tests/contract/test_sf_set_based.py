@@ -58,3 +58,25 @@ def test_collection_create_and_update_are_set_based_too(sfx):
     assert all(r["success"] for r in updated)
     assert len(update_sql) <= STATEMENT_BOUND, update_sql
     assert sfx.org.get_task(created[-1]["id"])["IsClosed"] is True
+
+
+def test_one_record_create_get_update_and_delete_are_their_floor_of_statements(sfx):
+    """The per-call path (issue 9): a create is one INSERT, a read one SELECT (no transaction of its
+    own), an update one SELECT and one UPDATE of the changed columns, a delete one SELECT and one UPDATE -
+    no ORM load, no second read, no write of a row whose values did not change."""
+    sf = sfx.client()
+    first = sf.Task.create({"Subject": "Warm-up"})["id"]
+    sf.Task.get(first)  # the recycle-bin purge runs at most once a clock minute; let it run here
+    with counting(sfx.org.engine) as create_sql:
+        rid = sf.Task.create({"Subject": "Call", "Status": "Not Started", "Priority": "Normal"})["id"]
+    assert create_sql == ["INSERT"]
+    with counting(sfx.org.engine) as get_sql:
+        assert sf.Task.get(rid)["Subject"] == "Call"
+    assert get_sql == ["SELECT"]
+    with counting(sfx.org.engine) as update_sql:
+        sf.Task.update(rid, {"Subject": "Call again"})
+    assert update_sql == ["SELECT", "UPDATE"]
+    with counting(sfx.org.engine) as delete_sql:
+        sf.Task.delete(rid)
+    assert delete_sql == ["SELECT", "UPDATE"]
+    assert sfx.org.get_task(rid)["Subject"] == "Call again" and sfx.org.get_task(rid)["IsDeleted"] is True

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 
-from mock_core.guard import GuardLimits, InputRejected, check_request, has_surrogate, json_depth_exceeds
+from mock_core.guard import (
+    PARSED_JSON,
+    GuardLimits,
+    InputRejected,
+    check_request,
+    has_surrogate,
+    json_depth_exceeds,
+)
 from mock_core.server import check_exposure, is_loopback, write_credentials
 
 
@@ -73,3 +81,27 @@ def test_credentials_are_written_for_the_owner_only(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     fresh = write_credentials(["x"])
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (b'{"a": [' + b'{"b": 1}, ' * 40 + b'{"b": 1}]}', None),  # many brackets, shallow: passes
+        (b"[" * 5 + b"1" + b"]" * 4, "json_too_deep"),  # malformed and too deep: still refused
+        (b"[" * 5000 + b"]" * 5000, "json_too_deep"),  # the parser's own recursion limit: refused
+        (b'{"a": "\\\\ud800"}', None),  # an escaped backslash, then the letters ud800: no surrogate
+        (b'{"a": ["ok", {"b": "\\udfff"}]}', "invalid_unicode"),
+    ],
+)
+def test_the_guard_checks_depth_and_surrogates_on_its_one_parse(body, kind):
+    """Issue 9: the guard parses a JSON body once (the route reuses it) and scans the text only when it
+    cannot parse it; the answers are the ones the character scan gave."""
+    app = Flask(__name__)
+    with app.test_request_context("/x", method="POST", data=body):
+        if kind is None:
+            check_request(GuardLimits(max_json_depth=4))
+            assert request.environ[PARSED_JSON] == json.loads(body)
+            return
+        with pytest.raises(InputRejected) as caught:
+            check_request(GuardLimits(max_json_depth=4))
+    assert caught.value.kind == kind
