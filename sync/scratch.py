@@ -149,6 +149,7 @@ class Scratch:
     def group(self) -> int:
         """Put every row (and purged id) in its group; returns the number of groups."""
         x = self.db.execute
+        x("CREATE INDEX rows_ext ON rows (ext)")
         x(
             "UPDATE rows SET grp = 'L' || (SELECT row_id FROM links l WHERE l.sf_id = rows.id) "
             "WHERE side = ? AND EXISTS (SELECT 1 FROM links l WHERE l.sf_id = rows.id)",
@@ -169,7 +170,7 @@ class Scratch:
         )
         x(
             "UPDATE rows SET grp = 'E' || id WHERE side = ? AND grp IS NULL AND EXISTS "
-            "(SELECT 1 FROM rows f WHERE f.side = ? AND f.grp = 'E' || rows.id)",
+            "(SELECT 1 FROM rows f WHERE f.ext = rows.id AND f.side = ? AND f.grp = 'E' || rows.id)",
             (SIA, SF),
         )
         x("UPDATE rows SET grp = (CASE side WHEN ? THEN 'F' ELSE 'S' END) || id WHERE grp IS NULL", (SF,))
