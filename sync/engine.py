@@ -197,6 +197,8 @@ class Engine:
         outcome, reason = ur.outcome, ur.deferred or ur.stopped
         try:
             st = self.state.user(uid)
+            if st.outcome == outcome and st.outcome_reason == reason:
+                return  # as recorded: nothing to write (an idle pass, F9)
             code = (reason or "").split(":")[0]
             if st.outcome != outcome or (st.outcome_reason or "").split(":")[0] != code:
                 st.outcome_since = iso_ms(self.clock.now())
@@ -302,8 +304,9 @@ class Engine:
         # -- commit the bookmarks: the highest (stamp, id) actually read, never beyond what was seen --
         # F16 only holds deletions found by the linked-id check (by absence), never ones a read
         # reported, so both bookmarks always move; a held check runs again next pass (below).
-        self.state.put_cursor(uid, SF, sf_bookmark.result())
-        self.state.put_cursor(uid, SIA, sia_bookmark.result())
+        for side, bookmark, cursor in ((SF, sf_bookmark, sf_cursor), (SIA, sia_bookmark, sia_cursor)):
+            if bookmark.result() != cursor:  # an idle pass writes no cursor (F9)
+                self.state.put_cursor(uid, side, bookmark.result())
         st = self.state.user(uid)
         st.start_kind = None
         if not held:  # a held linked-id check runs again next pass
@@ -515,7 +518,8 @@ class Engine:
                 Pending(action).done(batch, ur, read_at)
             else:
                 pending.append(Pending(action))
-        self.state.commit(uid, batch, at, run_id)
+        if batch.links or batch.errors or batch.cleared or batch.conflicts or batch.deletions:
+            self.state.commit(uid, batch, at, run_id)  # nothing to record: no transaction (F9)
         return pending
 
     def _write_sia(
