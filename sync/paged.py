@@ -115,12 +115,14 @@ class PagedPass:
         # -- what else must be read: retries, a dead pass's writes, the linked-id check --------------
         errors = self.state.task_errors(uid)  # failed last time: read again, whatever the cursors say
         retry_sia = [e.task_id for e in errors if e.side == SIA]
-        for task_id in sorted(set(retry_sia) - scratch.known(SIA, retry_sia), key=retry_sia.index):
+        read_already = scratch.known(SIA, retry_sia)
+        for task_id in [i for i in retry_sia if i not in read_already]:
             task = engine.sia.get(uid, task_id)
             if task is not None:
                 scratch.put(SIA, [task])
         retry_sf = [e.task_id for e in errors if e.side == SF]
-        retry_sf = [i for i in retry_sf if i not in scratch.known(SF, retry_sf)]
+        read_already = scratch.known(SF, retry_sf)
+        retry_sf = [i for i in retry_sf if i not in read_already]
         if retry_sf:
             scratch.put(SF, sf.by_ids(retry_sf))
         del errors
