@@ -150,12 +150,10 @@ class PagedPass:
             ownership.unlink(engine, uid, moved, self.ur, self.run_id)
 
         # -- the links the rows name, the groups, and F16 before anything is applied -------------------
-        for side in (SIA, SF):
-            for ids in scratch.ids(side, self.page_size):
-                named = (
-                    self.state.links_for(uid, ids, ()) if side == SIA else self.state.links_for(uid, (), ids)
-                )
-                scratch.put_links(named)
+        for ids in scratch.ids(SIA, self.page_size):
+            scratch.put_links(self.state.links_for(uid, ids, ()))
+        for ids in scratch.ids(SF, self.page_size):
+            scratch.put_links(self.state.links_for(uid, (), ids))
         for ids in scratch.purged_ids(self.page_size):
             scratch.put_links(self.state.links_for(uid, (), ids))
         scratch.group()
