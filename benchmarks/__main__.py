@@ -3,8 +3,9 @@
 Usage: `python -m benchmarks [--sizes 1000,10000,50000] [--no-memory] [--profile PASS]`.
 Every size runs the same passes in-process (`sandbox.harness.Harness`, SQLite in memory): the first
 import of N Salesforce tasks, the push of N new SIA tasks, the echo pass reading both back, a
-look-back pass, and an idle pass. Times are taken WITHOUT tracemalloc; peak memory per pass comes from
-a second, traced run of the same scenario (`--no-memory` skips it). `--profile import|push|...` prints
+look-back pass, an idle pass, and the reconciliation sweep (2N linked ids read by id). Times are
+taken WITHOUT tracemalloc; peak memory per pass comes from a second, traced run of the same scenario
+(`--no-memory` skips it), with the largest size's peak over the smallest's. `--profile import|push|...` prints
 the cProfile top of that pass at the largest size and the engine's share of it.
 `python -m benchmarks --memory [N ...]`: the first import's peak memory, by page vs all at once.
 `python -m benchmarks fleet [--users N --tasks T]` - users/s of 1, 2, 4 fleet workers on PostgreSQL.
@@ -32,7 +33,7 @@ from sync.engine import EngineSettings
 from sync.report import PassReport
 
 _T0 = time.perf_counter()
-PASSES = ("import", "push", "echo", "lookback", "idle")
+PASSES = ("import", "push", "echo", "lookback", "idle", "reconcile")
 
 
 def step(message: str) -> None:
@@ -40,8 +41,9 @@ def step(message: str) -> None:
     print(f"  [{time.perf_counter() - _T0:7.1f} s] {message}", flush=True)
 
 
-def floor_calls(reads: int, writes: int) -> int:
-    return max(1, math.ceil(reads / 2000)) + math.ceil(writes / 200)
+def floor_calls(reads: int, writes: int, by_id: int = 0) -> int:
+    """Change reads of 2000 rows a call, writes of 200 a call, reads by id of 200 a call."""
+    return max(1, math.ceil(reads / 2000)) + math.ceil(writes / 200) + math.ceil(by_id / 200)
 
 
 @dataclass
@@ -90,12 +92,17 @@ class _MockTimer:
 
 
 def scenario(
-    n: int, *, trace: bool = False, profile: str | None = None, say: Callable[[str], None] = step
+    n: int,
+    *,
+    trace: bool = False,
+    profile: str | None = None,
+    say: Callable[[str], None] = step,
+    settings: EngineSettings | None = None,
 ) -> Run:
-    """The five passes at size N; timed, or traced (`trace`: peak memory per pass)."""
+    """The six passes at size N; timed, or traced (`trace`: peak memory per pass)."""
     run = Run(n)
     _MockTimer.install()
-    with Harness() as h:
+    with Harness(settings=settings) as h:
         say(f"N={n}: seeding {n} Salesforce tasks")
         h.org.seed(n, seed=1, owner=h.sf_user_id)
         h.clock.advance(minutes=1)
@@ -103,7 +110,7 @@ def scenario(
         h.clock.advance(minutes=1)
         h.engine.hooks.progress = lambda _u, done, total: say(f"N={n}: imported {done}/{total}")
 
-        def timed(name: str, reads: int, writes: int) -> PassReport:
+        def timed(name: str, reads: int, writes: int, by_id: int = 0) -> PassReport:
             say(f"N={n}: {name} pass{' (traced)' if trace else ''}")
             profiler = cProfile.Profile() if profile == name else None
             if trace:
@@ -118,7 +125,7 @@ def scenario(
             if profiler:
                 profiler.disable()
                 run.profile = _profile_text(profiler)
-            figures = PassFigures(seconds=seconds, floor=floor_calls(reads, writes), mocks_s=in_mocks)
+            figures = PassFigures(seconds=seconds, floor=floor_calls(reads, writes, by_id), mocks_s=in_mocks)
             if trace:
                 figures.peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
                 tracemalloc.stop()
@@ -145,6 +152,8 @@ def scenario(
         timed("lookback", 0, 0)  # one look-back re-read settles the cursors
         h.clock.advance(minutes=5)
         timed("idle", 0, 0)
+        h.clock.advance(hours=7)  # R4.2: the reconciliation sweep (every 6 h) re-reads all 2N linked ids
+        timed("reconcile", 0, 0, by_id=2 * n)
     return run
 
 
@@ -199,6 +208,13 @@ def table(runs: list[Run]) -> str:
         "peak memory (MiB, tracemalloc, separate run)",
         lambda p: "-" if p.peak_mb is None else f"{p.peak_mb:.1f}",
     )
+    if len(runs) > 1 and all(r.passes[name].peak_mb for r in runs for name in PASSES):
+        lo, hi = runs[0], runs[-1]
+        lines.append(f"peak memory N={hi.n} / N={lo.n} (target: paged passes within 1.2x)")
+        lines.extend(
+            f"{name:10s}{hi.passes[name].peak_mb / lo.passes[name].peak_mb:>24.2f}x"  # type: ignore[operator]
+            for name in PASSES
+        )
     block("Salesforce calls / floor; SIA calls", lambda p: f"{p.sf_calls}/{p.floor}; {p.sia_calls}")
     return "\n".join(lines)
 
@@ -264,8 +280,19 @@ def _sizes(_ctx: click.Context, _param: click.Parameter, value: str) -> list[int
 @click.option(
     "--import-memory", "import_mem", is_flag=True, help="Only: the first import's memory, paged vs not."
 )
+@click.option(
+    "--paged/--no-paged",
+    default=True,
+    show_default=True,
+    help="Steady-state passes page by page above 4000 rows (--no-paged: all at once, as before issue 9).",
+)
 def main(
-    legacy_sizes: tuple[int, ...], sizes: list[int], trace: bool, profile: str | None, import_mem: bool
+    legacy_sizes: tuple[int, ...],
+    sizes: list[int],
+    trace: bool,
+    profile: str | None,
+    import_mem: bool,
+    paged: bool,
 ) -> None:
     """Each pass's tasks/s at several sizes, the growth exponent, idle cost, memory, API calls vs floor."""
     if legacy_sizes:
@@ -275,10 +302,11 @@ def main(
         return
     print("tasksync benchmarks (in-process mocks, SQLite in memory; figures only)", flush=True)
     runs = []
+    settings = None if paged else EngineSettings(stream_pass_above=None)
     for n in sizes:
-        run = scenario(n, profile=profile if n == max(sizes) else None)
+        run = scenario(n, profile=profile if n == max(sizes) else None, settings=settings)
         if trace:
-            traced = scenario(n, trace=True)
+            traced = scenario(n, trace=True, settings=settings)
             for name, figures in traced.passes.items():
                 run.passes[name].peak_mb = figures.peak_mb
         runs.append(run)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from tasksync_common.instants import iso_ms, parse_instant
 
@@ -43,7 +44,9 @@ class Bookmark:
         self.lookback = lookback
         self.best, self.best_key = self.old, self.old_key
         self.new = 0
-        self.recent: deque[datetime] = deque()  # stamps of the newest rows, within L of the best
+        # [stamp, rows] of the newest rows, within L of the best; rows of one stamp share an entry, so
+        # a read of N rows stamped alike holds one entry, not N (issue 9: memory O(page)).
+        self.recent: deque[list[Any]] = deque()
 
     def feed(self, keys: list[tuple[str, str]]) -> None:
         """`keys`: (stamp as the side sent it, id) of each row read - each stamp parsed once, here."""
@@ -54,9 +57,12 @@ class Bookmark:
             self.new += 1
             if self.best_key is None or key > self.best_key:
                 self.best, self.best_key = key, key
-            self.recent.append(key[0])
+            if self.recent and self.recent[-1][0] == key[0]:
+                self.recent[-1][1] += 1
+            else:
+                self.recent.append([key[0], 1])
             best_at = key[0] if self.best_key is None else self.best_key[0]
-            while self.recent and self.recent[0] < best_at - self.lookback:
+            while self.recent and self.recent[0][0] < best_at - self.lookback:
                 self.recent.popleft()
 
     def result(self) -> Cursor:
@@ -65,7 +71,7 @@ class Bookmark:
         if self.old_key is not None and self.best_key[0] - self.lookback <= self.old_key[0]:
             return Cursor(*self.best, False, self.old_rows + self.new)
         floor = self.best_key[0] - self.lookback
-        return Cursor(*self.best, False, sum(1 for at in self.recent if at >= floor))
+        return Cursor(*self.best, False, sum(n for at, n in self.recent if at >= floor))
 
 
 def advance(cursor: Cursor, seen: list[tuple[str, str]]) -> Cursor:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from sync import actions as kinds
-from sync import guard, intents, mapping, ownership
+from sync import guard, intents, mapping, ownership, paged
 from sync.actions import Action, Pending, ReadAt
 from sync.budget import ApiBudget, BudgetDeferred
 from sync.cursor import Bookmark, Cursor, sf_read_bounds, sia_read_bounds
@@ -28,7 +28,7 @@ from sync.errors import DONE, ConfigError, LimitExceeded, SyncError, TransientEr
 from sync.planner import Context, plan
 from sync.ports import Clock, SalesforcePort, SiaPort
 from sync.report import PassReport, UserReport
-from sync.state.models import UserState
+from sync.state.models import Intent, UserState
 from sync.state.store import Batch, StateStore
 from tasksync_common.instants import iso_ms
 
@@ -56,6 +56,11 @@ class EngineSettings:
     # A first import (no links yet) larger than this many Salesforce rows is planned and applied one
     # page at a time - memory O(page) - instead of all at once (None: always all at once).
     stream_import_above: int | None = 4000
+    # A steady-state pass (push, echo, reconciliation sweep) reading more than this many rows (both
+    # sides), or checking more linked ids, is planned and applied `pass_page_size` tasks at a time from
+    # a scratch store (`sync.paged`) - memory O(page), the same calls (None: always all at once).
+    stream_pass_above: int | None = 4000
+    pass_page_size: int = 2000
     # F3/F4 API budget governor (per Salesforce org): stop calling at this share of the allocation
     # (None: only on 403 REQUEST_LIMIT_EXCEEDED); optionally cap one pass's share of it.
     api_budget_threshold: float | None = 0.9
@@ -65,10 +70,13 @@ class EngineSettings:
 @dataclass
 class Hooks:
     """Test and embedding hooks. `after_write(side, kind)` runs after each write call, before its commit;
-    `progress(user_id, done, total)` after each page of a first import (total: Salesforce's count or None)."""
+    `progress(user_id, done, total)` after each page of a first import (total: Salesforce's count or None);
+    `planned(user_id, sia_rows, sf_rows)` before each page a paged steady-state pass plans."""
 
     after_write: Callable[[str, str], None] | None = None
     progress: Callable[[str, int, int | None], None] | None = None
+    # `planned(user_id, sia_rows, sf_rows)`: before each plan of a paged pass (`sync.paged`).
+    planned: Callable[[str, int, int], None] | None = None
 
 
 class Engine:
@@ -191,6 +199,8 @@ class Engine:
         outcome, reason = ur.outcome, ur.deferred or ur.stopped
         try:
             st = self.state.user(uid)
+            if st.outcome == outcome and st.outcome_reason == reason:
+                return  # as recorded: nothing to write (an idle pass, F9)
             code = (reason or "").split(":")[0]
             if st.outcome != outcome or (st.outcome_reason or "").split(":")[0] != code:
                 st.outcome_since = self.clock.now()
@@ -248,8 +258,80 @@ class Engine:
             st.last_pass_at = st.last_sweep_at = now
             self.state.save_user(st)
             return
-        sf_rows = sf.changes(owner, *self._sf_read_bounds(sf_cursor, sf.page_size))
-        sia_rows = self.sia.changes(uid, *self._sia_read_bounds(sia_cursor))
+        last_pass = st.last_pass_at
+        long_gap = last_pass is not None and now - last_pass > self.settings.gap_check_after
+        checked = st.start_kind == "previously_enabled" or long_gap or self._sweep_due(st, now)
+        why = "" if st.start_kind == "previously_enabled" or long_gap else " (reconciliation sweep)"
+        ctx = Context(
+            owner_id=owner,
+            enabled_at=enabled_at,
+            import_floor=st.import_floor,
+            template=template,
+            render=self.render,
+        )
+        # Both change lists are read whole before anything is applied (a half-read applies nothing,
+        # F19); the bookmarks follow the rows read. A pass larger than `stream_pass_above` rows (or a
+        # linked-id check over more links) keeps them in a scratch store, not in memory (issue 9).
+        read = paged.Reader(self.settings.stream_pass_above)
+        sf_bookmark = Bookmark(sf_cursor, self.settings.lookback)
+        for page in sf.change_pages(owner, *self._sf_read_bounds(sf_cursor, sf.page_size)):
+            sf_bookmark.feed([(r["SystemModstamp"], r["Id"]) for r in page])
+            read.add(SF, page)
+        sia_bookmark = Bookmark(sia_cursor, self.settings.lookback)
+        for page in self.sia.change_pages(uid, *self._sia_read_bounds(sia_cursor)):
+            sia_bookmark.feed([(t["updated_at"], t["id"]) for t in page])
+            read.add(SIA, page)
+        big_check = read.limit is not None and checked and read.scratch is None
+        if big_check and paged.live_links(self.state, uid) > (read.limit or 0):
+            read.spill()  # R3.4/R4.2: a linked-id check over more links than a pass at once holds
+        if read.scratch is not None:
+            with read.scratch as scratch:
+                pass_ = paged.PagedPass(self, uid, sf, ctx, st.start_kind, ur, run_id)
+                held = pass_.run(scratch, unfinished, checked, why)
+        else:
+            held = self._plan_and_apply(
+                uid,
+                sf,
+                ctx,
+                st.start_kind,
+                read.rows[SF],
+                read.rows[SIA],
+                unfinished,
+                checked,
+                why,
+                ur,
+                run_id,
+            )
+
+        # -- commit the bookmarks: the highest (stamp, id) actually read, never beyond what was seen --
+        # F16 only holds deletions found by the linked-id check (by absence), never ones a read
+        # reported, so both bookmarks always move; a held check runs again next pass (below).
+        for side, bookmark, cursor in ((SF, sf_bookmark, sf_cursor), (SIA, sia_bookmark, sia_cursor)):
+            if bookmark.result() != cursor:  # an idle pass writes no cursor (F9)
+                self.state.put_cursor(uid, side, bookmark.result())
+        st = self.state.user(uid)
+        st.start_kind = None
+        if not held:  # a held linked-id check runs again next pass
+            st.last_pass_at = now
+            if checked or not st.last_sweep_at:  # a sweep done, or the first period starts now
+                st.last_sweep_at = now
+        self.state.save_user(st)
+
+    def _plan_and_apply(
+        self,
+        uid: str,
+        sf: SalesforcePort,
+        ctx: Context,
+        start_kind: str | None,
+        sf_rows: list[Row],
+        sia_rows: list[Row],
+        unfinished: list[Intent],
+        checked: bool,
+        why: str,
+        ur: UserReport,
+        run_id: int | None,
+    ) -> bool:
+        """A steady-state pass of a user, all at once (memory O(changes)); whether F16 held deletions."""
         sf_changes = {r["Id"]: r for r in sf_rows}
         sia_changes = {t["id"]: t for t in sia_rows}
         errors = self.state.task_errors(uid)  # failed last time: read again, whatever the cursors say
@@ -264,10 +346,6 @@ class Engine:
         read_at = ReadAt(sia=self.sia.server_time, sf=sf.server_time)
         intents.resolve_writes(self, uid, unfinished, sia_changes, sf_changes, read_at, ur, run_id)
         purged: dict[str, str] = {}
-        last_pass = st.last_pass_at
-        long_gap = last_pass is not None and now - last_pass > self.settings.gap_check_after
-        sweep = self._sweep_due(st, now)
-        checked = st.start_kind == "previously_enabled" or long_gap or sweep
         # F9: only the links this pass's changes name (indexed by id), so an idle pass costs the same
         # at any number of links; a linked-id check needs them all.
         links = self.state.links(uid) if checked else self.state.links_for(uid, sia_changes, sf_changes)
@@ -275,7 +353,6 @@ class Engine:
             # R3.4: deletions older than the recycle bin are not reported any more - check the linked ids.
             # R4.2: in continuous sync the same check runs as a periodic reconciliation sweep, so a
             # deletion purged (emptied recycle bin, hard delete) before any pass read it arrives too.
-            why = "" if st.start_kind == "previously_enabled" or long_gap else " (reconciliation sweep)"
             ids = [link.sf_id for link in links if link.live and link.sf_id not in sf_changes]
             found = {r["Id"]: r for r in sf.by_ids(ids)} if ids else {}
             sf_changes.update(found)
@@ -286,7 +363,7 @@ class Engine:
             }
         # R1.4: a row another Salesforce user owns now (read by id: retries, the linked-id check) is
         # never synced; a live link to it is retired - the task was reassigned.
-        foreign = {i for i, r in sf_changes.items() if r.get("OwnerId") and r["OwnerId"] != owner}
+        foreign = {i for i, r in sf_changes.items() if r.get("OwnerId") and r["OwnerId"] != ctx.owner_id}
         for i in foreign:
             del sf_changes[i]
         ownership.unlink(
@@ -294,37 +371,15 @@ class Engine:
         )
 
         # -- plan and apply --------------------------------------------------------------------------
-        ctx = Context(
-            owner_id=owner,
-            enabled_at=enabled_at,
-            import_floor=st.import_floor,
-            template=template,
-            render=self.render,
-        )
         actions = plan(links, sia_changes, sf_changes, ctx, purged)
-        actions = ownership.check_owner(self, uid, sf, owner, actions, ur, run_id)
+        actions = ownership.check_owner(self, uid, sf, ctx.owner_id, actions, ur, run_id)
         live = sum(1 for link in links if link.live)  # all of them whenever `purged` is not empty
-        held = guard.mass_delete_held(self.settings, live, actions, st.start_kind, ur, purged)
+        held = guard.mass_delete_held(self.settings, live, actions, start_kind, ur, purged)
         if held:
             actions = [a for a in actions if id(a) not in held]
         self._apply(uid, sf, actions, ur, run_id)
 
-        # -- commit the bookmarks: the highest (stamp, id) actually read, never beyond what was seen --
-        # F16 only holds deletions found by the linked-id check (by absence), never ones a read
-        # reported, so both bookmarks always move; a held check runs again next pass (below).
-        bookmark = Bookmark(sf_cursor, self.settings.lookback)
-        bookmark.feed([(r["SystemModstamp"], r["Id"]) for r in sf_rows])
-        self.state.put_cursor(uid, SF, bookmark.result())
-        bookmark = Bookmark(sia_cursor, self.settings.lookback)
-        bookmark.feed([(t["updated_at"], t["id"]) for t in sia_rows])
-        self.state.put_cursor(uid, SIA, bookmark.result())
-        st = self.state.user(uid)
-        st.start_kind = None
-        if not held:  # a held linked-id check runs again next pass
-            st.last_pass_at = now
-            if checked or not st.last_sweep_at:  # a sweep done, or the first period starts now
-                st.last_sweep_at = now
-        self.state.save_user(st)
+        return bool(held)
 
     def _sweep_due(self, st: UserState, now: datetime) -> bool:
         """R3.4/R4.2: whether the periodic reconciliation sweep of linked ids is due for this user. A
@@ -420,41 +475,12 @@ class Engine:
         at = self.clock.now()
         # R4.3: each side's own clock at this sync, as its last answer (this pass's read) stated it.
         read_at = ReadAt(sia=self.sia.server_time, sf=sf.server_time)
-        batch = Batch()
-        pending: list[Pending] = []
-        for action in actions:
-            if action.error:
-                kinds.fail(batch, ur, action, *action.error)
-            elif not action.needs_write():
-                # Rows that write nothing complete at once, in this first commit: skips, observations,
-                # a merge with nothing to change (e.g. R2.2a: only note the new values), and `forget`.
-                Pending(action).done(batch, ur, read_at)
-            else:
-                pending.append(Pending(action))
-        self.state.commit(uid, batch, at, run_id)
+        pending = self._settle(uid, actions, ur, run_id, at, read_at)
 
         # SIA writes: imports, restores, updates, deletions - 200 operations per batch call.
         sia_ops = [(p, op) for p in pending for op in [p.action.sia_op()] if op is not None]
         for start in range(0, len(sia_ops), self.settings.batch_size):
-            chunk = sia_ops[start : start + self.settings.batch_size]
-            # R4.6/F8: stored before it is sent; done in the commit that records the answers.
-            done = self.state.add_intents(uid, [intents.for_sia(p.action, op) for p, op in chunk], at)
-            results = self.sia.batch(uid, [op for _, op in chunk])
-            self._after_write(SIA, "batch")
-            batch = Batch(intents_done=done)
-            for (p, op), result in zip(chunk, results, strict=True):
-                p.sia_result = result
-                status = result.get("status", 500)
-                if status >= 300:
-                    error = result.get("error") or {}
-                    if outcome_for(error.get("code"), status, deleting=op["op"] == "delete") != DONE:
-                        p.failed = True
-                        message = error.get("message") or "SIA rejected the write"
-                        kinds.fail(batch, ur, p.action, error.get("code") or str(status), message)
-                        continue
-                if p.action.sf_write() is None:
-                    p.done(batch, ur, read_at)
-            self.state.commit(uid, batch, at, run_id)
+            self._write_sia(uid, sia_ops[start : start + self.settings.batch_size], ur, read_at, at, run_id)
 
         imported = {
             p.sia_result["data"]["id"]
@@ -478,6 +504,60 @@ class Engine:
                     uid, sf, kind, items[start : start + self.settings.batch_size], ur, read_at, at, run_id
                 )
         return imported
+
+    def _settle(
+        self,
+        uid: str,
+        actions: list[Action],
+        ur: UserReport,
+        run_id: int | None,
+        at: datetime,
+        read_at: ReadAt,
+    ) -> list[Pending]:
+        """Commit at once what writes nothing; returns the actions that write, as `Pending`s."""
+        batch = Batch()
+        pending: list[Pending] = []
+        for action in actions:
+            if action.error:
+                kinds.fail(batch, ur, action, *action.error)
+            elif not action.needs_write():
+                # Rows that write nothing complete at once, in this first commit: skips, observations,
+                # a merge with nothing to change (e.g. R2.2a: only note the new values), and `forget`.
+                Pending(action).done(batch, ur, read_at)
+            else:
+                pending.append(Pending(action))
+        if batch.links or batch.errors or batch.cleared or batch.conflicts or batch.deletions:
+            self.state.commit(uid, batch, at, run_id)  # nothing to record: no transaction (F9)
+        return pending
+
+    def _write_sia(
+        self,
+        uid: str,
+        chunk: list[tuple[Pending, Row]],
+        ur: UserReport,
+        read_at: ReadAt,
+        at: datetime,
+        run_id: int | None,
+    ) -> None:
+        """One SIA batch call (<= 200 operations) and the commit that records its answers."""
+        # R4.6/F8: stored before it is sent; done in the commit that records the answers.
+        done = self.state.add_intents(uid, [intents.for_sia(p.action, op) for p, op in chunk], at)
+        results = self.sia.batch(uid, [op for _, op in chunk])
+        self._after_write(SIA, "batch")
+        batch = Batch(intents_done=done)
+        for (p, op), result in zip(chunk, results, strict=True):
+            p.sia_result = result
+            status = result.get("status", 500)
+            if status >= 300:
+                error = result.get("error") or {}
+                if outcome_for(error.get("code"), status, deleting=op["op"] == "delete") != DONE:
+                    p.failed = True
+                    message = error.get("message") or "SIA rejected the write"
+                    kinds.fail(batch, ur, p.action, error.get("code") or str(status), message)
+                    continue
+            if p.action.sf_write() is None:
+                p.done(batch, ur, read_at)
+        self.state.commit(uid, batch, at, run_id)
 
     def _write_salesforce(
         self,

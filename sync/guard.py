@@ -36,42 +36,52 @@ def mass_delete_held(
     """
     if not s.mass_delete_guard or s.allow_mass_delete or not purged:
         return set()
-    held: set[int] = set()
-    for into in (SIA,):
-        if start == "previously_enabled":
-            continue  # R3.4
-        doomed = [
-            a for a in actions if isinstance(a, DeleteInSia) and a.link is not None and a.link.sf_id in purged
-        ]
-        n = len(doomed)
-        if n < s.mass_delete_min or n <= s.mass_delete_share * linked:
-            continue
-        held |= {id(a) for a in doomed}
-        source = "Salesforce" if into == SIA else "SIA"
-        kind = "side_empty" if n >= linked else "share"
-        detail = (
-            f"all of them: {source} looks empty"
-            if kind == "side_empty"
-            else f"more than {s.mass_delete_share:.0%} of them"
-        )
-        found: dict[str, int] = {}
-        for a in doomed:
-            how = (a.how_found or "").split(":")[0].split(" (")[0]
-            found[how] = found.get(how, 0) + 1
-        ur.alerts.append(
-            {
-                "alert": "mass_delete",
-                "rule": "F16",
-                "kind": kind,
-                "into": into,
-                "would_delete": n,
-                "linked": linked,
-                "how_found": found,
-                "message": (
-                    f"{n} of {linked} linked tasks are gone from {source} without a deletion it "
-                    f"reported, and would be deleted in {into} ({detail}); held - confirm with "
-                    "--allow-mass-delete, or they go ahead once the condition is gone"
-                ),
-            }
-        )
-    return held
+    doomed = [
+        a for a in actions if isinstance(a, DeleteInSia) and a.link is not None and a.link.sf_id in purged
+    ]
+    found: dict[str, int] = {}
+    for a in doomed:
+        how = (a.how_found or "").split(":")[0].split(" (")[0]
+        found[how] = found.get(how, 0) + 1
+    if not holds(s, linked, len(doomed), found, start, ur):
+        return set()
+    return {id(a) for a in doomed}
+
+
+def holds(
+    s: EngineSettings, linked: int, n: int, found: dict[str, int], start: str | None, ur: UserReport
+) -> bool:
+    """F16: whether `n` deletions into SIA inferred from absence (out of `linked` live links; `found`:
+    how many by each way of finding them) are held in this pass; when held, the alert is reported.
+    The paged pass (`sync.paged`) asks this with counts, before it plans any page."""
+    if not s.mass_delete_guard or s.allow_mass_delete or not n:
+        return False
+    into = SIA
+    if start == "previously_enabled":
+        return False  # R3.4
+    if n < s.mass_delete_min or n <= s.mass_delete_share * linked:
+        return False
+    source = "Salesforce" if into == SIA else "SIA"
+    kind = "side_empty" if n >= linked else "share"
+    detail = (
+        f"all of them: {source} looks empty"
+        if kind == "side_empty"
+        else f"more than {s.mass_delete_share:.0%} of them"
+    )
+    ur.alerts.append(
+        {
+            "alert": "mass_delete",
+            "rule": "F16",
+            "kind": kind,
+            "into": into,
+            "would_delete": n,
+            "linked": linked,
+            "how_found": found,
+            "message": (
+                f"{n} of {linked} linked tasks are gone from {source} without a deletion it "
+                f"reported, and would be deleted in {into} ({detail}); held - confirm with "
+                "--allow-mass-delete, or they go ahead once the condition is gone"
+            ),
+        }
+    )
+    return True

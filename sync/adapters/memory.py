@@ -321,6 +321,14 @@ class MemorySia:
         rows.sort(key=lambda t: (parse_instant(t["updated_at"]), t["id"]))
         return [dict(t) for t in rows]
 
+    def change_pages(
+        self, user_id: str, since: str | None, after_id: str | None = None
+    ) -> Iterator[list[Row]]:
+        """`changes` (one call, as counted here) handed out in pages of `page_size` tasks."""
+        rows = self.changes(user_id, since, after_id)
+        for start in range(0, max(len(rows), 1), self.page_size):
+            yield rows[start : start + self.page_size]
+
     def get(self, user_id: str, task_id: str) -> Row | None:
         self.calls += 1
         task = self.tasks.get(task_id)

@@ -7,7 +7,7 @@ endpoint, 200 operations per call. Every HTTP call is counted in `calls`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -147,17 +147,22 @@ class SiaAdapter:
         With `after_id` the lower bound is the strict keyset (updated_at, id) > (since, after_id), the
         contract's `after` parameter: an idle pass reads nothing even when many tasks share one stamp.
         """
+        return [task for page in self.change_pages(user_id, since, after_id) for task in page]
+
+    def change_pages(
+        self, user_id: str, since: str | None, after_id: str | None = None
+    ) -> Iterator[list[Row]]:
+        """`changes`, one page (up to `page_size` tasks, one call) at a time - for the O(page) passes."""
         params: dict[str, Any] = {"include_deleted": "true", "limit": self.page_size}
         if since and after_id:
             params["after"] = f"{since},{after_id}"
         elif since:
             params["updated_since"] = since
-        out: list[Row] = []
         while True:
             page = self._request("GET", "/tasks", user_id=user_id, params=params)
-            out += page["data"]
+            yield page["data"]
             if not page.get("next_cursor"):
-                return out
+                return
             params = {"include_deleted": "true", "limit": self.page_size, "cursor": page["next_cursor"]}
 
     def get(self, user_id: str, task_id: str) -> Row | None:
