@@ -16,6 +16,7 @@ paging (first vs last page past 50,000 rows) and server CPU per call vs a bare F
 from __future__ import annotations
 
 import cProfile
+import os
 import io
 import math
 import pstats
@@ -173,7 +174,7 @@ def _profile_text(profiler: cProfile.Profile, top: int = 25) -> str:
         f"pass {total:.2f} s under cProfile: mocks (in-process HTTP) {mocks:.2f} s ({mocks / total:.0%}), "
         f"engine {total - mocks:.2f} s ({(total - mocks) / total:.0%})"
     ]
-    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(top)
     return "\n".join(lines) + "\n" + out.getvalue()
 
 

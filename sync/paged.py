@@ -154,9 +154,9 @@ class PagedPass:
         for ids in scratch.ids(SIA, self.page_size):
             scratch.put_links(self.state.links_for(uid, ids, ()))
         for ids in scratch.ids(SF, self.page_size):
-            scratch.put_links(self.state.links_for(uid, (), ids))
+            scratch.put_links(self.state.links_for(uid, (), scratch.without_links(SF, ids)))
         for ids in scratch.purged_ids(self.page_size):
-            scratch.put_links(self.state.links_for(uid, (), ids))
+            scratch.put_links(self.state.links_for(uid, (), scratch.without_links(SF, ids)))
         scratch.group()
         doomed = scratch.doomed()
         held = doomed > 0 and guard.holds(

@@ -20,11 +20,19 @@ import json
 import pickle
 import sqlite3
 from collections.abc import Iterable, Iterator
+from dataclasses import fields
 
 from sync.domain import EXTERNAL_ID_FIELD, LinkObs, Row
 
 SIA, SF = "sia", "salesforce"
 PHASE_SF, PHASE_SIA_ONLY = 1, 2  # groups with a Salesforce row (or a purged id) / SIA rows only
+
+_LINK_FIELDS = tuple(f.name for f in fields(LinkObs))
+
+
+def _pickle_link(link: LinkObs) -> bytes:
+    return pickle.dumps(tuple(getattr(link, name) for name in _LINK_FIELDS), pickle.HIGHEST_PROTOCOL)
+
 
 _SCHEMA = """
 CREATE TABLE rows (
@@ -131,14 +139,24 @@ class Scratch:
             after = got[-1]
 
     def put_links(self, links: Iterable[LinkObs]) -> None:
-        """A snapshot of the links the rows name, as they are now (each planned once, from this)."""
+        """A snapshot of the links the rows name, as they are now (each planned once, from this).
+        Pickled as a tuple of the fields (the stamps are aware datetimes, kept exactly; a tuple
+        pickles several times faster than the dataclass)."""
         self.db.executemany(
             "INSERT OR IGNORE INTO links (row_id, sia_id, sf_id, live, body) VALUES (?, ?, ?, ?, ?)",
-            [
-                (o.row_id, o.sia_id, o.sf_id, int(o.live), pickle.dumps(o, pickle.HIGHEST_PROTOCOL))
-                for o in links
-            ],
+            [(o.row_id, o.sia_id, o.sf_id, int(o.live), _pickle_link(o)) for o in links],
         )
+
+    def without_links(self, side: str, ids: list[str]) -> list[str]:
+        """Those of `ids` (of one side) that no link in the snapshot names yet: each link is read
+        from the state database once, whichever side's rows name it first."""
+        column = "sia_id" if side == SIA else "sf_id"
+        have: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            q = f"SELECT {column} FROM links WHERE {column} IN ({','.join('?' * len(chunk))})"
+            have.update(i for (i,) in self.db.execute(q, chunk))
+        return [i for i in ids if i not in have]
 
     def doomed(self) -> int:
         """F16: the live links the linked-id check found gone whose SIA task is not a tombstone - the
@@ -214,7 +232,7 @@ class Scratch:
             "SELECT body FROM links WHERE row_id IN "
             "(SELECT CAST(substr(grp, 2) AS INTEGER) FROM temp.page WHERE grp LIKE 'L%')"
         )
-        page.links = [pickle.loads(body) for (body,) in self.db.execute(q)]
+        page.links = [LinkObs(*pickle.loads(body)) for (body,) in self.db.execute(q)]
         return page
 
 

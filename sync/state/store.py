@@ -159,16 +159,19 @@ class StateStore:
     # -- links -------------------------------------------------------------------------------
     def links(self, user_id: str) -> list[LinkObs]:
         with self.sessions() as s:
-            return [_obs(row) for row in s.execute(_LINK_ROWS.where(Link.user_id == user_id))]
+            # On the session's Core connection: a plain column select needs none of the ORM's row loading.
+            rows = s.connection().execute(_LINK_ROWS.where(Link.user_id == user_id))
+            return [_obs(row) for row in rows]
 
     def links_for(self, user_id: str, sia_ids: Collection[str], sf_ids: Collection[str]) -> list[LinkObs]:
         """The links naming any of these ids (indexed lookups, once each): an idle pass loads none."""
         found: dict[int, LinkObs] = {}
         with self.sessions() as s:
+            conn = s.connection()  # Core rows, as in `links`
             for column, ids in ((Link.sia_id, list(sia_ids)), (Link.sf_id, list(sf_ids))):
                 for chunk in _chunks(ids):
                     q = _LINK_ROWS.where(Link.user_id == user_id, column.in_(chunk))
-                    for row in s.execute(q):
+                    for row in conn.execute(q):
                         found.setdefault(row.id, _obs(row))
         return list(found.values())
 
@@ -178,7 +181,7 @@ class StateStore:
 
     def all_links(self) -> list[tuple[str, LinkObs]]:
         with self.sessions() as s:
-            return [(row.user_id, _obs(row)) for row in s.execute(_LINK_ROWS)]
+            return [(row.user_id, _obs(row)) for row in s.connection().execute(_LINK_ROWS)]
 
     # -- one batch: a few set statements, whatever its size (issue 9) -------------------------
     def commit(self, user_id: str, batch: Batch, at: datetime, run_id: int | None) -> None:
