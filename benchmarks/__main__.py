@@ -6,7 +6,8 @@ import of N Salesforce tasks, the push of N new SIA tasks, the echo pass reading
 look-back pass, an idle pass, and the reconciliation sweep (2N linked ids read by id). Times are
 taken WITHOUT tracemalloc; peak memory per pass comes from a second, traced run of the same scenario
 (`--no-memory` skips it), with the largest size's peak over the smallest's. `--profile import|push|...` prints
-the cProfile top of that pass at the largest size and the engine's share of it.
+the cProfile top of that pass at the largest size and the engine's share of it (ordered by cumulative
+time; `BENCH_SORT=tottime` orders it by own time).
 `python -m benchmarks --memory [N ...]`: the first import's peak memory, by page vs all at once.
 `python -m benchmarks fleet [--users N --tasks T]` - users/s of 1, 2, 4 fleet workers on PostgreSQL.
 `python -m benchmarks mocks [--quick]` - the Salesforce mock vs simple-mockforce per operation, query
@@ -16,9 +17,9 @@ paging (first vs last page past 50,000 rows) and server CPU per call vs a bare F
 from __future__ import annotations
 
 import cProfile
-import os
 import io
 import math
+import os
 import pstats
 import sys
 import time

@@ -193,6 +193,15 @@ def summary_lines(report: PassReport) -> list[str]:
     "the recycle bin before a pass read them; ceil(links/200) queries a sweep). 0: never.",
 )
 @click.option(
+    "--page-above",
+    type=click.IntRange(min=1),
+    envvar="TASKSYNC_PAGE_ABOVE",
+    default=4000,
+    show_default=True,
+    help="A pass that reads more changed tasks than this (or checks more linked ids) is planned and "
+    "applied page by page from a temporary file, so its memory stays flat at any size.",
+)
+@click.option(
     "--clock-url",
     default=None,
     help="FOR TEST SETUPS ONLY: follow a mock server's clock (GET URL/__admin/clock) instead of the "
@@ -217,6 +226,7 @@ def run(
     allow_mass_delete: bool,
     api_budget: float,
     reconcile_every: float,
+    page_above: int,
     clock_url: str | None,
     admin_token: str | None,
 ) -> None:
@@ -247,6 +257,7 @@ def run(
     engine.settings.allow_mass_delete = allow_mass_delete
     engine.settings.api_budget_threshold = api_budget
     engine.settings.reconcile_every = timedelta(hours=reconcile_every) if reconcile_every else None
+    engine.settings.stream_import_above = engine.settings.stream_pass_above = page_above
 
     progress = None
     if not as_json and sys.stderr.isatty():  # a bar for large first imports, only for a person watching

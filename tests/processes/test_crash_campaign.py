@@ -5,6 +5,7 @@ Sized by environment (`make soak` runs the long one):
   TASKSYNC_CRASH_KILLS     kills (default 30)   TASKSYNC_CRASH_TASKS  Salesforce tasks seeded (default 300)
   TASKSYNC_CRASH_SEED      the random seed      TASKSYNC_CRASH_BULK   tasks created in bulk every 5th round
   TASKSYNC_CRASH_KILLS_PG  kills with the state on PostgreSQL (default 6, 100 tasks, bulk 400; needs PG)
+  TASKSYNC_CRASH_KILLS_PAGED  kills with every pass above 20 tasks paged (default 12)
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ def test_F8_kill_9_campaign_with_the_state_on_postgresql(tmp_path, pg_url):
     _campaign(tmp_path, pg_url, _env("TASKSYNC_CRASH_KILLS_PG", 6), 100, bulk=400)
 
 
+def test_F8_kill_9_campaign_on_the_paged_pass(tmp_path, monkeypatch):
+    """The same, with every pass of more than 20 changed tasks paged through its scratch file
+    (`tasksync run --page-above 20`, issue 9): kills land while pages are planned and applied."""
+    monkeypatch.setenv("TASKSYNC_PAGE_ABOVE", "20")
+    _campaign(tmp_path, f"sqlite:///{tmp_path / 'state.db'}", _env("TASKSYNC_CRASH_KILLS_PAGED", 12), 300)
+
+
 def _campaign(tmp_path, state_url: str, kills: int, tasks: int, bulk: int = 150) -> None:
     sf_tasks, seed = _env("TASKSYNC_CRASH_TASKS", tasks), _env("TASKSYNC_CRASH_SEED", 8)
     bulk = _env("TASKSYNC_CRASH_BULK", bulk)
@@ -70,8 +78,11 @@ def _campaign(tmp_path, state_url: str, kills: int, tasks: int, bulk: int = 150)
         passes = settle(w)
         figures = w.verify()
     wall = time.monotonic() - started
+    paged = (
+        f", paged above {os.environ['TASKSYNC_PAGE_ABOVE']}" if "TASKSYNC_PAGE_ABOVE" in os.environ else ""
+    )
     print(
-        f"\ncrash campaign ({state_url.split(':')[0]}): kills {kills} (inside a write: {in_write}), "
+        f"\ncrash campaign ({state_url.split(':')[0]}{paged}): kills {kills} (inside a write: {in_write}), "
         f"edits {w.edits}, tasks {len(w.tasks)}, clean passes {len(passes)} (writes {passes}), "
         f"duplicates {figures['duplicates']}, lost edits {figures['lost']}, "
         f"resurrected {figures['resurrected']}, wall {wall:.0f} s"
