@@ -250,23 +250,7 @@ def clean_task_fields(data: Any, *, partial: bool) -> dict:
 
 
 # The columns of a task, in the order `task_row_to_dict` reads them (a Core select of these is a row).
-TASK_COLUMN_NAMES = (
-    "pk",
-    "type",
-    "name",
-    "status",
-    "priority",
-    "due_date",
-    "details",
-    "sales_campaign_name",
-    "sales_campaign_day",
-    "sales_campaign_step",
-    "call_outcome",
-    "call_reason",
-    "created_ms",
-    "updated_ms",
-    "deleted_ms",
-)
+TASK_COLUMN_NAMES = ("pk", *WRITABLE_FIELDS, "created_ms", "updated_ms", "deleted_ms")
 TASK_COLUMNS = tuple(Task.__table__.c[name] for name in TASK_COLUMN_NAMES)
 
 

@@ -10,42 +10,28 @@ from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_core.guard import GuardLimits, InputRejected, check_request, json_depth_exceeds
+from mock_core.guard import GuardLimits, InputRejected, _too_deep, check_request, json_depth_exceeds
 
 
-def plain_depth_exceeds(text: str, limit: int) -> bool:
-    """The character-by-character scan the guard used before issue 9 (the reference)."""
-    depth = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
+def _fast_answer(text: str, limit: int) -> bool:
+    """What the guard's fast path (bracket count, then the C parser and a walk) says."""
+    return _too_deep(text, limit)[0]
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet='"\\[]{}a\n:,', max_size=60), st.integers(min_value=0, max_value=6))
-def test_the_depth_scan_answers_as_the_plain_scan(text, limit):
-    assert json_depth_exceeds(text, limit) == plain_depth_exceeds(text, limit)
+@given(st.text(alphabet='"\\[]{}a\n:,0', max_size=60), st.integers(min_value=0, max_value=6))
+def test_the_fast_depth_check_answers_as_the_plain_scan(text, limit):
+    """`json_depth_exceeds` is the character-by-character scan the guard used before issue 9 (the
+    reference); the fast path must agree with it on every text, well-formed or not."""
+    assert _fast_answer(text, limit) == json_depth_exceeds(text, limit)
 
 
-def test_the_depth_scan_on_edges():
+def test_the_fast_depth_check_on_edges():
     for text in ('"abc\\', '"abc\\"[[[', '"a\\\n"[[', '[["\\\\"[[', '"\\\\\\"[[["', "[[[]]]" + '"' + "[" * 9):
         for limit in range(5):
-            assert json_depth_exceeds(text, limit) == plain_depth_exceeds(text, limit), (text, limit)
+            assert _fast_answer(text, limit) == json_depth_exceeds(text, limit), (text, limit)
+    assert _fast_answer("[" * 5 + "]" * 5, 4) and not _fast_answer("[[[[]]]]", 4)
+    assert _fast_answer(json.dumps([[[["x"]]]]), 3)
 
 
 # Text with lone surrogates, pairs (an emoji as two code points), other non-ASCII and escapes in it.
