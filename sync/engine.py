@@ -11,7 +11,7 @@ in once. Nothing here reads the wall clock: the injected `clock` stamps runs and
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +24,7 @@ from sync.actions import Action, Pending, ReadAt
 from sync.budget import ApiBudget, BudgetDeferred
 from sync.cursor import Bookmark, Cursor, sf_read_bounds, sia_read_bounds
 from sync.domain import Row, instant
-from sync.errors import DONE, ConfigError, LimitExceeded, SyncError, TransientError, outcome_for
+from sync.errors import DONE, ConfigError, LimitExceeded, SyncError, outcome_for, pass_error
 from sync.planner import Context, plan
 from sync.ports import Clock, SalesforcePort, SiaPort
 from sync.report import PassReport, UserReport
@@ -252,7 +252,7 @@ class Engine:
             # A first import: nothing linked yet, so each Salesforce page is planned and applied on its
             # own - memory O(page), not O(N), with the same calls (R3.1, R3.3).
             ctx = Context(owner, enabled_at, st.import_floor, template, self.render)
-            self._import_by_page(uid, sf, owner, sf_cursor, sia_cursor, ctx, ur, run_id)
+            paged.import_by_page(self, uid, sf, owner, sf_cursor, sia_cursor, ctx, ur, run_id)
             st = self.state.user(uid)
             st.start_kind = None
             st.last_pass_at = st.last_sweep_at = now
@@ -389,66 +389,6 @@ class Engine:
         if period is None or not st.last_sweep_at:
             return False
         return now - st.last_sweep_at >= period
-
-    def _import_by_page(
-        self,
-        uid: str,
-        sf: SalesforcePort,
-        owner: str,
-        sf_cursor: Cursor,
-        sia_cursor: Cursor,
-        ctx: Context,
-        ur: UserReport,
-        run_id: int | None,
-    ) -> None:
-        """The pass of a user with no links yet, one Salesforce page (<= 2000 rows) at a time.
-
-        With no links there is nothing to merge or delete: every Salesforce row is an import or a
-        skip (R3.3), every SIA row a push or a skip (R3.2). SIA's changes (few: created since the
-        enabling) are read first and planned with every page only for R4.6's "pending" check; the
-        pushes run once, after all imports, so an SIA task an interrupted import already made is
-        recognised (R4.6) and never pushed back. Bookmarks are committed at the end, as usual.
-        """
-        sia_rows = self.sia.changes(uid, *self._sia_read_bounds(sia_cursor))
-        sia_changes = {t["id"]: t for t in sia_rows}
-        errors = self.state.task_errors(uid)
-        for task_id in [e.task_id for e in errors if e.side == SIA and e.task_id not in sia_changes]:
-            task = self.sia.get(uid, task_id)
-            if task is not None:
-                sia_changes[task_id] = task
-        retry_sf = {e.task_id for e in errors if e.side == SF}
-
-        stream = sf.change_pages(owner, *self._sf_read_bounds(sf_cursor, sf.page_size))
-        first = next(stream, [])
-        total = sf.last_total_size
-        limit = self.settings.stream_import_above
-        if limit is None or (total if total is not None else len(first)) <= limit:
-            # Small enough: read it all before applying anything (a half-read applies nothing, F19).
-            first = first + [row for page in stream for row in page]
-            stream = iter(())
-
-        def pages() -> Iterator[tuple[bool, list[Row]]]:
-            if retry_sf:  # failed last time: read again, whatever the cursors say
-                yield True, sf.by_ids(sorted(retry_sf))
-            yield False, first
-            yield from ((False, page) for page in stream)
-
-        imported: set[str] = set()
-        bookmark = Bookmark(sf_cursor, self.settings.lookback)
-        for is_retry, page in pages():
-            if not is_retry:
-                bookmark.feed([(r["SystemModstamp"], r["Id"]) for r in page])
-            changes = {r["Id"]: r for r in page if is_retry or r["Id"] not in retry_sf}
-            actions = [a for a in plan([], sia_changes, changes, ctx) if a.sf_record is not None]
-            imported |= self._apply(uid, sf, actions, ur, run_id) & sia_changes.keys()
-            if self.hooks.progress and not is_retry:
-                self.hooks.progress(uid, bookmark.new, total)
-        actions = [a for a in plan([], sia_changes, {}, ctx) if a.sf_record is None]
-        self._apply(uid, sf, actions, ur, run_id, already_imported=imported)
-        self.state.put_cursor(uid, SF, bookmark.result())
-        sia_bookmark = Bookmark(sia_cursor, self.settings.lookback)
-        sia_bookmark.feed([(t["updated_at"], t["id"]) for t in sia_rows])
-        self.state.put_cursor(uid, SIA, sia_bookmark.result())
 
     # -- the read bounds (F11 late commits, R4.6; F9 idle cost, R4.5): see `sync.cursor` ------
     def _sf_read_bounds(
@@ -600,21 +540,3 @@ class Engine:
     def _after_write(self, side: str, kind: str) -> None:
         if self.hooks.after_write:
             self.hooks.after_write(side, kind)
-
-
-def pass_error(exc: SyncError, sia_url: str | None = None) -> str:
-    """One clear line for a pass that failed before any user was synced (SIA unreachable, token refused)."""
-    where = f" at {sia_url}" if sia_url else ""
-    if exc.status == 401 or exc.code == "unauthorized":
-        return (
-            f"SIA_UNAUTHORIZED: SIA{where} refused the service token (401); "
-            "check --service-token / TASKSYNC_SIA_TOKEN"
-        )
-    if isinstance(exc, TransientError) and exc.status is None:
-        text = exc.message
-        for known in ("Connection refused", "Read timed out", "Name or service not known", "timed out"):
-            if known in text:
-                text = known.lower()
-                break
-        return f"SIA_UNREACHABLE: cannot reach SIA{where}: {text[:200]}"
-    return f"{exc.code or type(exc).__name__}: {exc.message}"[:300]

@@ -129,3 +129,21 @@ def error_for(
     else:
         cls = StopUser
     return cls(message, code=code, status=status, retry_after=retry_after, side=side)
+
+
+def pass_error(exc: SyncError, sia_url: str | None = None) -> str:
+    """One clear line for a pass that failed before any user was synced (SIA unreachable, token refused)."""
+    where = f" at {sia_url}" if sia_url else ""
+    if exc.status == 401 or exc.code == "unauthorized":
+        return (
+            f"SIA_UNAUTHORIZED: SIA{where} refused the service token (401); "
+            "check --service-token / TASKSYNC_SIA_TOKEN"
+        )
+    if isinstance(exc, TransientError) and exc.status is None:
+        text = exc.message
+        for known in ("Connection refused", "Read timed out", "Name or service not known", "timed out"):
+            if known in text:
+                text = known.lower()
+                break
+        return f"SIA_UNREACHABLE: cannot reach SIA{where}: {text[:200]}"
+    return f"{exc.code or type(exc).__name__}: {exc.message}"[:300]

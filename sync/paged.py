@@ -18,6 +18,9 @@ links than that - spills them into a per-pass `sync.scratch.Scratch` and runs he
    pass makes exactly the calls of the pass at once (per kind: ceil(items / 200)).
 
 Bookmarks are committed by the engine after this returns, as in the pass at once.
+
+A user's first import (no links yet) pages too, more simply: `import_by_page` plans and applies one
+Salesforce page at a time, since with no links there is nothing to pair or merge.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sqlalchemy import func, select
 
 from sync import guard, intents, ownership
 from sync.actions import Action, DeleteInSalesforce, DeleteInSia, Import, Pending, ReadAt, Reconcile
+from sync.cursor import Bookmark, Cursor
 from sync.domain import Row
 from sync.planner import Context, plan
 from sync.scratch import PHASE_SF, PHASE_SIA_ONLY, SF, SIA, Page, Scratch
@@ -344,3 +348,64 @@ class _WriteQueue:
                 self.engine._write_salesforce(
                     self.uid, self.sf, kind, chunk, self.ur, self.read_at, self.at, self.run_id
                 )
+
+
+def import_by_page(
+    engine: Engine,
+    uid: str,
+    sf: SalesforcePort,
+    owner: str,
+    sf_cursor: Cursor,
+    sia_cursor: Cursor,
+    ctx: Context,
+    ur: UserReport,
+    run_id: int | None,
+) -> None:
+    """The pass of a user with no links yet, one Salesforce page (<= 2000 rows) at a time.
+
+    With no links there is nothing to merge or delete: every Salesforce row is an import or a
+    skip (R3.3), every SIA row a push or a skip (R3.2). SIA's changes (few: created since the
+    enabling) are read first and planned with every page only for R4.6's "pending" check; the
+    pushes run once, after all imports, so an SIA task an interrupted import already made is
+    recognised (R4.6) and never pushed back. Bookmarks are committed at the end, as usual.
+    """
+    sia_rows = engine.sia.changes(uid, *engine._sia_read_bounds(sia_cursor))
+    sia_changes = {t["id"]: t for t in sia_rows}
+    errors = engine.state.task_errors(uid)
+    for task_id in [e.task_id for e in errors if e.side == SIA and e.task_id not in sia_changes]:
+        task = engine.sia.get(uid, task_id)
+        if task is not None:
+            sia_changes[task_id] = task
+    retry_sf = {e.task_id for e in errors if e.side == SF}
+
+    stream = sf.change_pages(owner, *engine._sf_read_bounds(sf_cursor, sf.page_size))
+    first = next(stream, [])
+    total = sf.last_total_size
+    limit = engine.settings.stream_import_above
+    if limit is None or (total if total is not None else len(first)) <= limit:
+        # Small enough: read it all before applying anything (a half-read applies nothing, F19).
+        first = first + [row for page in stream for row in page]
+        stream = iter(())
+
+    def pages() -> Iterator[tuple[bool, list[Row]]]:
+        if retry_sf:  # failed last time: read again, whatever the cursors say
+            yield True, sf.by_ids(sorted(retry_sf))
+        yield False, first
+        yield from ((False, page) for page in stream)
+
+    imported: set[str] = set()
+    bookmark = Bookmark(sf_cursor, engine.settings.lookback)
+    for is_retry, page in pages():
+        if not is_retry:
+            bookmark.feed([(r["SystemModstamp"], r["Id"]) for r in page])
+        changes = {r["Id"]: r for r in page if is_retry or r["Id"] not in retry_sf}
+        actions = [a for a in plan([], sia_changes, changes, ctx) if a.sf_record is not None]
+        imported |= engine._apply(uid, sf, actions, ur, run_id) & sia_changes.keys()
+        if engine.hooks.progress and not is_retry:
+            engine.hooks.progress(uid, bookmark.new, total)
+    actions = [a for a in plan([], sia_changes, {}, ctx) if a.sf_record is None]
+    engine._apply(uid, sf, actions, ur, run_id, already_imported=imported)
+    engine.state.put_cursor(uid, SF, bookmark.result())
+    sia_bookmark = Bookmark(sia_cursor, engine.settings.lookback)
+    sia_bookmark.feed([(t["updated_at"], t["id"]) for t in sia_rows])
+    engine.state.put_cursor(uid, SIA, sia_bookmark.result())
