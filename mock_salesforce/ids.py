@@ -23,9 +23,10 @@ def checksum(id15: str) -> str:
     return _chunk_sum(id15[0:5]) + _chunk_sum(id15[5:10]) + _chunk_sum(id15[10:15])
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=4096)
 def _chunk_sum(chunk: str) -> str:
-    """The checksum character of five id characters (remembered: ids share their chunks - issue 9)."""
+    """The checksum character of five id characters (remembered: ids share their chunks - issue 9;
+    a small bound, so the memo of a large org stays a few hundred KiB, not tens of MiB)."""
     return _CHECKSUM[sum(1 << j for j, c in enumerate(chunk) if "A" <= c <= "Z")]
 
 
@@ -39,7 +40,7 @@ def to18(value: str) -> str:
     return _to18(value)
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=4096)
 def _to18(value: str) -> str:
     """`to18` of a string, remembered: the same ids come back on every call (issue 9); errors are not."""
     if not _ID_RE.match(value):
