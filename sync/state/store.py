@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, insert, or_, select, update
+from sqlalchemy import create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -222,13 +222,15 @@ class StateStore:
         if new:
             by_sf: dict[str, int] = {}
             by_sia: dict[str, int] = {}
-            for chunk in _chunks(new):
-                q = select(Link.id, Link.sf_id, Link.sia_id).where(
-                    Link.user_id == user_id,
-                    or_(Link.sf_id.in_([o.sf_id for o in chunk]), Link.sia_id.in_([o.sia_id for o in chunk])),
-                )
-                for row_id, sf_id, sia_id in s.execute(q):
-                    by_sf[sf_id], by_sia[sia_id] = row_id, row_id
+            # One lookup per column, not `sf_id IN .. OR sia_id IN ..`: with the OR, SQLite walks every
+            # link of the user per batch (quadratic in a large push); alone, each seeks its unique index.
+            for column, key in ((Link.sf_id, "sf_id"), (Link.sia_id, "sia_id")):
+                for chunk in _chunks(new):
+                    q = select(Link.id, Link.sf_id, Link.sia_id).where(
+                        Link.user_id == user_id, column.in_([getattr(o, key) for o in chunk])
+                    )
+                    for row_id, sf_id, sia_id in s.execute(q):
+                        by_sf[sf_id], by_sia[sia_id] = row_id, row_id
             for obs in new:
                 obs.row_id = by_sf.get(obs.sf_id) or by_sia.get(obs.sia_id)
             new = [obs for obs in new if not obs.row_id]
