@@ -107,14 +107,8 @@ class Scratch:
 
     def ids(self, side: str, page: int) -> Iterator[list[str]]:
         """The ids read from one side, `page` at a time."""
-        after = ""
-        while True:
-            q = "SELECT id FROM rows WHERE side = ? AND id > ? ORDER BY id LIMIT ?"
-            got = [i for (i,) in self.db.execute(q, (side, after, page))]
-            if not got:
-                return
-            yield got
-            after = got[-1]
+        q = "SELECT id FROM rows WHERE side = ? AND id > ? ORDER BY id LIMIT ?"
+        return self._keyset(q, (side,), page)
 
     def foreign(self, owner: str) -> list[str]:
         """Salesforce rows another user owns (read by id: retries, the linked-id check; R1.4)."""
@@ -124,19 +118,22 @@ class Scratch:
     def drop(self, side: str, ids: Iterable[str]) -> None:
         self.db.executemany("DELETE FROM rows WHERE side = ? AND id = ?", [(side, i) for i in ids])
 
+    def _keyset(self, q: str, params: tuple[object, ...], size: int) -> Iterator[list[str]]:
+        """The keys `q` selects, `size` at a time, in key order (`q` ends `key > ? ORDER BY key LIMIT ?`)."""
+        after = ""
+        while True:
+            got = [key for (key,) in self.db.execute(q, (*params, after, size))]
+            if not got:
+                return
+            yield got
+            after = got[-1]
+
     # -- purged ids and links ------------------------------------------------------------------
     def put_purged(self, purged: dict[str, str]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO purged (sf_id, how) VALUES (?, ?)", purged.items())
 
     def purged_ids(self, page: int) -> Iterator[list[str]]:
-        after = ""
-        while True:
-            q = "SELECT sf_id FROM purged WHERE sf_id > ? ORDER BY sf_id LIMIT ?"
-            got = [i for (i,) in self.db.execute(q, (after, page))]
-            if not got:
-                return
-            yield got
-            after = got[-1]
+        return self._keyset("SELECT sf_id FROM purged WHERE sf_id > ? ORDER BY sf_id LIMIT ?", (), page)
 
     def put_links(self, links: Iterable[LinkObs]) -> None:
         """A snapshot of the links the rows name, as they are now (each planned once, from this).
@@ -209,13 +206,8 @@ class Scratch:
 
     def pages(self, phase: int, size: int) -> Iterator[Page]:
         """The groups of one phase, `size` groups a page, each page with its rows, links and purged ids."""
-        after = ""
-        while True:
-            q = "SELECT grp FROM groups WHERE phase = ? AND grp > ? ORDER BY grp LIMIT ?"
-            groups = [g for (g,) in self.db.execute(q, (phase, after, size))]
-            if not groups:
-                return
-            after = groups[-1]
+        q = "SELECT grp FROM groups WHERE phase = ? AND grp > ? ORDER BY grp LIMIT ?"
+        for groups in self._keyset(q, (phase,), size):
             self.db.execute("DROP TABLE IF EXISTS temp.page")
             self.db.execute("CREATE TEMP TABLE page (grp TEXT PRIMARY KEY)")
             self.db.executemany("INSERT INTO temp.page VALUES (?)", [(g,) for g in groups])
